@@ -1,0 +1,122 @@
+/**
+ * Every metric the media node exports, in one registry. Counters are cheap increments on
+ * the hot path; per-path gauges ask the live sessions at scrape time (`setPathStatsReader`),
+ * so nothing has to keep them in sync.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface PathStats {
+  path: string;
+  publishers: number;
+  viewers: number;
+}
+
+export interface ViewerLoss {
+  path: string;
+  viewerId: string;
+  fractionLost: number;
+}
+
+export interface BuildInfo {
+  version: string;
+  commit: string;
+  image: string;
+}
+
+export function createMetrics(build: BuildInfo, options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  let readPaths: () => PathStats[] = () => [];
+  let readHistoryBytes: () => number = () => 0;
+  let readViewerLoss: () => ViewerLoss[] = () => [];
+
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+
+  const metrics = {
+    registry,
+    viewers: new Gauge({
+      name: "mediafleet_viewers",
+      help: "WHEP viewers connected, per path",
+      labelNames: ["path"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of readPaths()) this.set({ path: p.path }, p.viewers);
+      },
+    }),
+    publishers: new Gauge({
+      name: "mediafleet_publishers",
+      help: "publishers (WHIP or RTP ingest) feeding each path",
+      labelNames: ["path"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of readPaths()) this.set({ path: p.path }, p.publishers);
+      },
+    }),
+    nackHistoryBytes: new Gauge({
+      name: "mediafleet_nack_history_bytes",
+      help: "bytes held by NACK retransmission histories (shared rings or per-viewer caches)",
+      registers: [registry],
+      collect() {
+        this.set(readHistoryBytes());
+      },
+    }),
+    viewerFractionLost: new Gauge({
+      name: "mediafleet_viewer_fraction_lost",
+      help: "fraction lost (0..1) reported by each viewer's latest RTCP receiver report",
+      labelNames: ["path", "viewer"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const v of readViewerLoss()) this.set({ path: v.path, viewer: v.viewerId }, v.fractionLost);
+      },
+    }),
+    buildInfo: new Gauge({
+      name: "mediafleet_build_info",
+      help: "build of this media node (value is always 1)",
+      labelNames: ["version", "commit", "image"],
+      registers: [registry],
+    }),
+    rtpPacketsSent: counter("mediafleet_rtp_packets_sent_total", "RTP packets sent to viewers (first transmissions)"),
+    rtpBytesSent: counter("mediafleet_rtp_bytes_sent_total", "RTP bytes sent to viewers (first transmissions, before SRTP)"),
+    rtpPacketsReceived: counter("mediafleet_rtp_packets_received_total", "RTP packets received from publishers and RTP ingest"),
+    rtpBytesReceived: counter("mediafleet_rtp_bytes_received_total", "RTP bytes received from publishers and RTP ingest"),
+    nackRequests: counter("mediafleet_nack_requests_total", "sequence numbers viewers asked to be retransmitted"),
+    retransmittedPackets: counter("mediafleet_rtp_retransmitted_packets_total", "packets retransmitted in answer to NACKs"),
+    nackMisses: counter("mediafleet_nack_misses_total", "NACKed packets no longer (or never) in the history"),
+    nackSuppressed: counter("mediafleet_nack_suppressed_total", "repeated NACKs for a packet already resent within a round trip"),
+    rtcpSenderReports: counter("mediafleet_rtcp_sender_reports_total", "RTCP sender reports sent to viewers"),
+    pliForwarded: counter("mediafleet_pli_forwarded_total", "keyframe requests forwarded to publishers (after rate limiting)"),
+    mdnsQueries: counter("mediafleet_mdns_queries_total", "mDNS queries sent to resolve .local candidates"),
+    mdnsCandidates: counter("mediafleet_mdns_candidates_total", "remote .local candidates by outcome", ["outcome"]),
+    iceDatagramsDropped: counter("mediafleet_ice_datagrams_dropped_total", "datagrams on the ICE port dropped, by reason", ["reason"]),
+    malformedInput: counter("mediafleet_malformed_input_total", "malformed or unexpected input counted and dropped", ["kind", "reason"]),
+    httpRequests: counter("mediafleet_http_requests_total", "HTTP requests by route and status", ["route", "status"]),
+    sessionsEnded: counter("mediafleet_sessions_ended_total", "sessions ended, by kind and reason", ["kind", "reason"]),
+
+    setPathStatsReader(reader: () => PathStats[]) {
+      readPaths = reader;
+    },
+    setHistoryBytesReader(reader: () => number) {
+      readHistoryBytes = reader;
+    },
+    setViewerLossReader(reader: () => ViewerLoss[]) {
+      readViewerLoss = reader;
+    },
+  };
+  metrics.buildInfo.set({ ...build }, 1);
+  return metrics;
+}
+
+export type MediaNodeMetrics = ReturnType<typeof createMetrics>;
+
+export function buildInfoFromEnv(env: NodeJS.ProcessEnv = process.env): BuildInfo {
+  return {
+    version: env.MEDIAFLEET_VERSION ?? "0.1.0",
+    commit: env.MEDIAFLEET_COMMIT ?? "unknown",
+    image: env.MEDIAFLEET_IMAGE ?? "local",
+  };
+}
