@@ -83,3 +83,9 @@ test("parseDuration reads Go-style durations and rejects others", () => {
   assert.throws(() => parseDuration("3 s"));
   assert.throws(() => parseDuration(""));
 });
+
+test("a path may use a test pattern source but not together with rtp", () => {
+  const config = parseConfigText("paths: [{name: demo, source: {testPattern: {}}}]");
+  assert.equal(config.paths[0]!.source!.testPattern!.fps, 30);
+  assert.throws(() => parseConfigText("paths: [{name: d, source: {testPattern: {}, rtp: {port: 5004, codec: VP8}}}]"), /paths\.0\.source: rtp and testPattern are exclusive/);
+});

@@ -37,6 +37,7 @@ function crossFieldProblems(config: MediaNodeConfig): string[] {
   config.paths.forEach((path, i) => {
     if (names.has(path.name)) problems.push(`paths.${i}.name: duplicate path name "${path.name}"`);
     names.add(path.name);
+    if (path.source?.rtp && path.source.testPattern) problems.push(`paths.${i}.source: rtp and testPattern are exclusive`);
     const port = path.source?.rtp?.port;
     if (port !== undefined) {
       if (rtpPorts.has(port)) problems.push(`paths.${i}.source.rtp.port: port ${port} already used by another path`);

@@ -81,6 +81,16 @@ export const rtpSourceSchema = {
   },
 } as const;
 
+/** A built-in synthetic VP8 publisher: a working stream with no camera and no ffmpeg (demo, smoke tests). */
+export const testPatternSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    fps: { type: "integer", minimum: 1, maximum: 60, default: 30 },
+    packetsPerSecond: { type: "integer", minimum: 1, maximum: 5000, default: 250, description: "RTP packets per second (about 1100 bytes each)" },
+  },
+} as const;
+
 export const pathSchema = {
   type: "object",
   required: ["name"],
@@ -91,7 +101,7 @@ export const pathSchema = {
       type: "object",
       additionalProperties: false,
       description: "absent: a WHIP publisher feeds the path",
-      properties: { rtp: rtpSourceSchema },
+      properties: { rtp: rtpSourceSchema, testPattern: testPatternSchema },
     },
     waitForPublisher: { type: "boolean", default: false, description: "WHEP waits for a publisher instead of answering 409" },
     maxViewers: { type: "integer", minimum: 0, description: "0 or absent: only webrtc.maxSessions limits" },

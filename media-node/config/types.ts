@@ -22,9 +22,11 @@ export interface WebrtcConfig {
 
 export interface RtpSourceConfig { host: string; port: number; codec: RtpCodec; payloadType: number; clockRate: number }
 
+export interface TestPatternConfig { fps: number; packetsPerSecond: number }
+
 export interface PathConfig {
   name: string;
-  source?: { rtp?: RtpSourceConfig };
+  source?: { rtp?: RtpSourceConfig; testPattern?: TestPatternConfig };
   waitForPublisher: boolean;
   maxViewers?: number;
   publishToken?: string;
