@@ -1,0 +1,44 @@
+/**
+ * Condition types, condition reasons and event reasons: the one place they are spelled.
+ * One reason per transition, so `kubectl get events` and alerts can tell them apart.
+ */
+export const ConditionTypes = {
+  Available: "Available",
+  Progressing: "Progressing",
+  Degraded: "Degraded",
+} as const;
+export type ConditionType = (typeof ConditionTypes)[keyof typeof ConditionTypes];
+
+export const ConditionReasons = {
+  // Available
+  MinimumReplicasAvailable: "MinimumReplicasAvailable",
+  ReplicasUnavailable: "ReplicasUnavailable",
+  ScaledToZero: "ScaledToZero",
+  // Progressing
+  Reconciling: "Reconciling",
+  RolloutInProgress: "RolloutInProgress",
+  AnalysisRunning: "AnalysisRunning",
+  AnalysisPassed: "AnalysisPassed",
+  RolloutComplete: "RolloutComplete",
+  // Degraded
+  HeapRegression: "HeapRegression",
+  RolledBack: "RolledBack",
+  InsufficientData: "InsufficientData",
+  ImageRejected: "ImageRejected",
+  ReconcileError: "ReconcileError",
+  InvalidSpec: "InvalidSpec",
+  AsExpected: "AsExpected",
+} as const;
+export type ConditionReason = (typeof ConditionReasons)[keyof typeof ConditionReasons];
+
+export const EventReasons = {
+  AnalysisStarted: "AnalysisStarted",
+  Promoted: "Promoted",
+  HeapRegression: "HeapRegression",
+  RolledBack: "RolledBack",
+  ScrapeFailed: "ScrapeFailed",
+  InvalidSpec: "InvalidSpec",
+  ReconcileError: "ReconcileError",
+  Applied: "Applied",
+} as const;
+export type EventReason = (typeof EventReasons)[keyof typeof EventReasons];

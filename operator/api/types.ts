@@ -1,0 +1,159 @@
+/**
+ * The MediaServer resource as TypeScript sees it (group mediafleet.io, version v1alpha1).
+ * The shape is guaranteed by `mediaServerSpecSchema` / `mediaServerStatusSchema` in
+ * ./schema.ts; after `normalizeSpec()` (or the API server's defaulting) every field that has
+ * a default is present, which `MediaServerSpec` expresses by making those fields required.
+ */
+import type { IceServer, MdnsMode, NackMode, PathConfig, WebrtcConfig } from "../../media-node/config/types.js";
+import type { ConditionReason, ConditionType } from "./conditions.js";
+
+export const GROUP = "mediafleet.io";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = "MediaServer";
+export const PLURAL = "mediaservers";
+export const SINGULAR = "mediaserver";
+export const SHORT_NAME = "msrv";
+export const CATEGORY = "mediafleet";
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
+
+export const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
+export const NORMALIZE_BY = ["viewers", "none"] as const;
+export type NormalizeBy = (typeof NORMALIZE_BY)[number];
+
+export const ANALYSIS_PHASES = ["Running", "Passed", "Failed", "Inconclusive"] as const;
+export type AnalysisPhase = (typeof ANALYSIS_PHASES)[number];
+
+export type { IceServer, MdnsMode, NackMode, PathConfig, WebrtcConfig };
+
+/** A resource quantity as Kubernetes writes it: "500m", "256Mi", or a bare number. */
+export type Quantity = string | number;
+
+export interface ResourceRequirements {
+  requests?: Record<string, Quantity>;
+  limits?: Record<string, Quantity>;
+}
+
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+export interface ProfilingSpec {
+  /** Port of the pprof listener (container port named `pprof`); 9999 by default. */
+  port: number;
+  /** When set, the pprof endpoints require this bearer token (env MEDIA_NODE_PPROF_TOKEN). */
+  tokenSecret?: SecretKeyRef;
+}
+
+export interface ServiceSpec {
+  type: ServiceType;
+  annotations?: Record<string, string>;
+}
+
+export interface RollbackSpec {
+  enabled: boolean;
+  maxHeapRegressionPercent: number;
+  /** Durations are Go-style strings ("30s", "5m"); parse with `parseDuration` from media-node/config/duration.ts. */
+  interval: string;
+  window: string;
+  minSamples: number;
+  bakeTime: string;
+  normalizeBy: NormalizeBy;
+}
+
+export interface MediaServerSpec {
+  image: string;
+  replicas: number;
+  webrtc: WebrtcConfig;
+  paths: PathConfig[];
+  service: ServiceSpec;
+  hostNetwork: boolean;
+  resources?: ResourceRequirements;
+  profiling: ProfilingSpec;
+  rollback: RollbackSpec;
+}
+
+/** What a user may write: every defaulted field optional, nested ones too. */
+export type MediaServerSpecInput = DeepPartial<MediaServerSpec> & { image: string };
+type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/** One allocation site whose in-use heap grew, from a pprof diff. */
+export interface HeapGrowth {
+  /** Function name of the allocation site (leaf frame, or the first frame outside node internals). */
+  function: string;
+  /** "file:line" when the profile has it. */
+  location?: string;
+  baselineBytes: number;
+  currentBytes: number;
+  growthBytes: number;
+}
+
+export interface AnalysisStatus {
+  image: string;
+  phase: AnalysisPhase;
+  startedAt?: string;
+  samples: number;
+  heapInuseBytes?: number;
+  baselineHeapInuseBytes?: number;
+  regressionPercent?: number;
+  message?: string;
+  topGrowth?: HeapGrowth[];
+}
+
+export interface RejectedImage {
+  image: string;
+  reason: string;
+  at: string;
+  heapInuseBytes?: number;
+  baselineHeapInuseBytes?: number;
+  regressionPercent?: number;
+  topGrowth?: HeapGrowth[];
+}
+
+export interface Condition {
+  type: ConditionType | string;
+  status: "True" | "False" | "Unknown";
+  reason: ConditionReason | string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface MediaServerStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  readyReplicas?: number;
+  /** Label selector string for the scale subresource (`selectorString(name)` in operator/desired). */
+  selector?: string;
+  currentImage?: string;
+  lastGoodImage?: string;
+  analysis?: AnalysisStatus;
+  rejectedImages?: RejectedImage[];
+  conditions?: Condition[];
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+}
+
+export interface MediaServer {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta;
+  spec: MediaServerSpec;
+  status?: MediaServerStatus;
+}
+
+/** Annotation a user sets (any value) to allow a rejected image to be tried again. */
+export const RETRY_ANNOTATION = "mediafleet.io/retry";
