@@ -46,7 +46,7 @@ export function openApiV3Schema(): Json {
   };
 }
 
-export const PRINTER_COLUMNS = [
+export const PRINTER_COLUMNS: Json[] = [
   { name: "Image", type: "string", jsonPath: ".spec.image" },
   { name: "Ready", type: "integer", jsonPath: ".status.readyReplicas", description: "pods ready" },
   { name: "Replicas", type: "integer", jsonPath: ".spec.replicas", priority: 1 },
