@@ -1,0 +1,25 @@
+/**
+ * The fan-out core's public surface. Session code creates one ReportScheduler per process,
+ * one FanoutSource per (path, kind) and attaches each viewer's sendonly transceiver.
+ */
+export type {
+  Clock,
+  FanoutSource,
+  FanoutSourceOptions,
+  ForwardedTrack,
+  ForwardedTrackStats,
+  MediaKind,
+  NackMode,
+  NackOptions,
+  ReportScheduler,
+  ReportTarget,
+  SourceCodec,
+  ViewerBinding,
+} from "./types.js";
+export { createFanoutSource } from "./fanoutSource.js";
+export { createReportScheduler, TICK_MS } from "./reportScheduler.js";
+export { systemClock, ManualClock } from "./clock.js";
+export { stripNackFeedback } from "./sdpPolicy.js";
+export { assertWeriftSeams, findSeamProblems, installedWeriftVersion, WERIFT_VERSION_VERIFIED } from "./weriftSeam.js";
+export { PacketHistory } from "./history.js";
+export { MAX_NACK_SEQS_PER_PACKET, DEFAULT_RTT_MS, MIN_RESEND_INTERVAL_MS } from "./nackResponder.js";
