@@ -22,7 +22,7 @@ export interface CelRule {
   message: string;
   /** JSONPath-like path relative to the node the rule sits on, reported as the field in error. */
   fieldPath?: string;
-  reason?: "FieldValueInvalid" | "FieldValueRequired" | "FieldValueDuplicate" | "FieldValueForbidden";
+  reason?: "FieldValueInvalid" | "FieldValueRequired" | "FieldValueForbidden";
 }
 
 const cel = (...rules: CelRule[]) => ({
@@ -41,6 +41,9 @@ const durationString = (fallback: string, description: string) => ({
   description,
 });
 
+// Rules guard with has(): the API server also checks them against each `default: {}` before
+// the nested defaults are filled in.
+
 /** Bounds of each duration field, checked by CEL and by ./rules.ts. */
 export const DURATION_BOUNDS = {
   "webrtc.rtcpReportInterval": { minMs: 100, maxMs: 60_000, min: "100ms", max: "60s" },
@@ -53,7 +56,7 @@ function durationRule(block: string, field: string): CelRule {
   const bounds = DURATION_BOUNDS[`${block}.${field}` as keyof typeof DURATION_BOUNDS];
   return {
     name: `${block}.${field}.range`,
-    rule: `duration(self.${field}) >= duration('${bounds.min}') && duration(self.${field}) <= duration('${bounds.max}')`,
+    rule: `!has(self.${field}) || (duration(self.${field}) >= duration('${bounds.min}') && duration(self.${field}) <= duration('${bounds.max}'))`,
     message: `must be between ${bounds.min} and ${bounds.max}`,
     fieldPath: `.${field}`,
     reason: "FieldValueInvalid",
@@ -63,7 +66,7 @@ function durationRule(block: string, field: string): CelRule {
 export const CEL_RULES = {
   additionalHostsRequired: {
     name: "webrtc.additionalHosts.required",
-    rule: "self.ipsFromInterfaces || size(self.additionalHosts) > 0",
+    rule: "!has(self.ipsFromInterfaces) || self.ipsFromInterfaces || (has(self.additionalHosts) && size(self.additionalHosts) > 0)",
     message: "must list at least one host when ipsFromInterfaces is false",
     fieldPath: ".additionalHosts",
     reason: "FieldValueRequired",
@@ -73,7 +76,8 @@ export const CEL_RULES = {
     name: "paths.rtpPortsUnique",
     rule: "self.all(p, !has(p.source) || !has(p.source.rtp) || self.exists_one(q, has(q.source) && has(q.source.rtp) && q.source.rtp.port == p.source.rtp.port))",
     message: "two paths use the same source.rtp.port",
-    reason: "FieldValueDuplicate",
+    // FieldValueDuplicate would print the value ("array") instead of this message.
+    reason: "FieldValueInvalid",
   },
   sourceExclusive: {
     name: "paths.source.exclusive",
@@ -86,14 +90,14 @@ export const CEL_RULES = {
   bakeTimeRange: durationRule("rollback", "bakeTime"),
   samplesFitWindow: {
     name: "rollback.samplesFitWindow",
-    rule: "duration(self.interval) * self.minSamples <= duration(self.window)",
+    rule: "!has(self.interval) || !has(self.window) || !has(self.minSamples) || duration(self.interval).getMilliseconds() * self.minSamples <= duration(self.window).getMilliseconds()",
     message: "minSamples * interval must not exceed window",
     fieldPath: ".minSamples",
     reason: "FieldValueInvalid",
   },
   profilingPortFree: {
     name: "profiling.portFree",
-    rule: "self.port != 8117 && self.port != 9998",
+    rule: "!has(self.port) || (self.port != 8117 && self.port != 9998)",
     message: "must differ from the HTTP port 8117 and the metrics port 9998",
     fieldPath: ".port",
     reason: "FieldValueInvalid",
@@ -102,6 +106,7 @@ export const CEL_RULES = {
     name: "metadata.name.dns1035",
     rule: "size(self.metadata.name) <= 55 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
     message: "metadata.name must be a DNS-1035 label of at most 55 characters (it names the Services <name> and <name>-metrics)",
+    // No fieldPath: the API server accepts none into metadata, so the message names the field.
     reason: "FieldValueInvalid",
   },
 } satisfies Record<string, CelRule>;
@@ -138,7 +143,9 @@ const QUANTITY_PATTERN =
 const quantityMap = {
   type: "object",
   additionalProperties: {
-    anyOf: [{ type: "integer" }, { type: "string", pattern: QUANTITY_PATTERN }],
+    // The exact int-or-string shape the API server accepts; the pattern applies to strings only.
+    anyOf: [{ type: "integer" }, { type: "string" }],
+    pattern: QUANTITY_PATTERN,
     "x-kubernetes-int-or-string": true,
   },
 };

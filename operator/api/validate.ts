@@ -14,7 +14,23 @@ const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
 for (const keyword of ["x-kubernetes-validations", "x-kubernetes-list-type", "x-kubernetes-list-map-keys", "x-kubernetes-int-or-string"]) {
   ajv.addKeyword({ keyword });
 }
-const validateSpecSchema = ajv.compile(mediaServerSpecSchema);
+const validateSpecSchema = ajv.compile(forAjv(mediaServerSpecSchema) as Record<string, unknown>);
+
+/**
+ * The API server wants int-or-string as exactly `anyOf: [{type: integer}, {type: string}]`
+ * with value checks beside it; ajv's strict mode wants a string-only `pattern` inside the
+ * string branch. Same rule, moved.
+ */
+function forAjv(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(forAjv);
+  if (schema === null || typeof schema !== "object") return schema;
+  const node = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, forAjv(value)])) as Record<string, unknown>;
+  if (node["x-kubernetes-int-or-string"] === true && typeof node.pattern === "string") {
+    node.anyOf = [{ type: "integer" }, { type: "string", pattern: node.pattern }];
+    delete node.pattern;
+  }
+  return node;
+}
 
 /** ajv's "/paths/0/source/rtp/port" -> "spec.paths[0].source.rtp.port". */
 export function fieldPath(instancePath: string, prefix = "spec"): string {
