@@ -1,0 +1,82 @@
+/**
+ * media-node entrypoint: `node dist/media-node/main.js --config FILE` (or env
+ * MEDIA_NODE_CONFIG). `--demo` (or MEDIA_NODE_DEMO=1) adds a path "demo" fed by the
+ * built-in test pattern. A bad config prints every problem with its field path and exits
+ * 1 before anything listens; SIGTERM/SIGINT drain and exit 0 within 10 s.
+ */
+import { pino } from "pino";
+import { ConfigError, loadConfig } from "./config/load.js";
+import type { MediaNodeConfig } from "./config/types.js";
+import { buildInfoFromEnv, createMetrics } from "./observe/metrics.js";
+import { startMediaNode } from "./node.js";
+
+const SHUTDOWN_DEADLINE_MS = 9000;
+
+interface Args { configFile: string | undefined; demo: boolean }
+
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
+  const args: Args = { configFile: env.MEDIA_NODE_CONFIG || undefined, demo: env.MEDIA_NODE_DEMO === "1" || env.MEDIA_NODE_DEMO === "true" };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--config") args.configFile = argv[++i];
+    else if (arg.startsWith("--config=")) args.configFile = arg.slice(9);
+    else if (arg === "--demo") args.demo = true;
+    else if (arg === "--help" || arg === "-h") {
+      process.stdout.write("usage: media-node [--config FILE] [--demo]\n  env: MEDIA_NODE_CONFIG, MEDIA_NODE_DEMO=1, MEDIA_NODE_* overrides\n");
+      process.exit(0);
+    } else throw new ConfigError(`unknown argument ${arg} (usage: media-node [--config FILE] [--demo])`);
+  }
+  return args;
+}
+
+function withDemoPath(config: MediaNodeConfig): MediaNodeConfig {
+  if (config.paths.some((p) => p.name === "demo")) return config;
+  return { ...config, paths: [...config.paths, { name: "demo", source: { testPattern: { fps: 30, packetsPerSecond: 250 } }, waitForPublisher: false }] };
+}
+
+async function main(): Promise<void> {
+  let config: MediaNodeConfig;
+  let demo: boolean;
+  try {
+    const args = parseArgs(process.argv.slice(2), process.env);
+    config = loadConfig(args.configFile, process.env);
+    demo = args.demo;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`media-node: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (demo) config = withDemoPath(config);
+  const logger = pino({ level: config.log.level, base: { service: "media-node" } });
+  const metrics = createMetrics(buildInfoFromEnv());
+  const node = await startMediaNode({ config, logger, metrics }).catch((error: unknown) => {
+    logger.fatal({ err: error }, "media node failed to start");
+    process.exit(1);
+  });
+
+  let signalled = false;
+  const shutdown = (signal: string) => {
+    if (signalled) return;
+    signalled = true;
+    logger.info({ signal }, "shutting down");
+    setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(0);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    node.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "error while stopping");
+        process.exit(0);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  // A stray rejection inside werift must not take every session down with the process.
+  process.on("unhandledRejection", (reason) => logger.warn({ err: reason }, "unhandled rejection"));
+}
+
+void main();

@@ -1,0 +1,16 @@
+/** What a session needs from the node: peers, config knobs, metrics, logs, the registry. */
+import type { Logger } from "pino";
+import type { WebrtcConfig } from "../config/types.js";
+import type { MediaNodeMetrics } from "../observe/metrics.js";
+import type { PeerFactory } from "./peer-factory.js";
+import type { SessionRegistry } from "./registry.js";
+
+export interface SessionContext {
+  peers: PeerFactory;
+  webrtc: WebrtcConfig;
+  /** webrtc.sessionTimeout in ms: no media (publisher) / no ICE (viewer) for this long ends a session. */
+  sessionTimeoutMs: number;
+  metrics: MediaNodeMetrics;
+  logger: Logger;
+  registry: SessionRegistry;
+}

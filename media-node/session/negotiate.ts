@@ -1,0 +1,50 @@
+/** Steps shared by publisher and viewer negotiation over a werift peer connection. */
+import type { RTCPeerConnection } from "werift";
+import { HttpError } from "../http/errors.js";
+import type { SdpFragment } from "../http/sdpfrag.js";
+import type { PeerFactory } from "./peer-factory.js";
+
+/** werift rejects what it cannot parse by throwing; that is the client's bad SDP, not our bug. */
+export async function applyRemoteOffer(pc: RTCPeerConnection, peers: PeerFactory, offer: string): Promise<void> {
+  try {
+    await pc.setRemoteDescription({ type: "offer", sdp: peers.prepareRemoteSdp(offer) });
+  } catch (cause) {
+    throw new HttpError("MALFORMED_SDP", (cause as Error).message ?? String(cause), {}, { cause });
+  }
+}
+
+/** Answers and waits (bounded) for host candidates, so the answer works without trickle. */
+export async function answerWithCandidates(pc: RTCPeerConnection, gatherTimeoutMs = 3000): Promise<string> {
+  const answer = await pc.createAnswer();
+  await pc.setLocalDescription(answer);
+  if (pc.iceGatheringState !== "complete") {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, gatherTimeoutMs);
+      const sub = pc.iceGatheringStateChange.subscribe((state) => state === "complete" && done());
+      function done() {
+        clearTimeout(timer);
+        sub.unSubscribe();
+        resolve();
+      }
+    });
+  }
+  const sdp = pc.localDescription?.sdp;
+  if (!sdp) throw new Error("werift produced no local description");
+  return sdp;
+}
+
+export async function addTrickledCandidates(pc: RTCPeerConnection, peers: PeerFactory, fragment: SdpFragment): Promise<void> {
+  for (const { candidate, sdpMid, sdpMLineIndex } of fragment.candidates) {
+    if (!peers.acceptRemoteCandidate(`a=${candidate}`)) continue;
+    await pc.addIceCandidate({ candidate, sdpMLineIndex, ...(sdpMid !== undefined ? { sdpMid } : {}) }).catch(() => undefined);
+  }
+}
+
+/** Calls `onTimeout` once `lastActivity()` is older than `timeoutMs`; checks a few times per timeout. */
+export function startWatchdog(timeoutMs: number, lastActivity: () => number, onTimeout: () => void): () => void {
+  const timer = setInterval(() => {
+    if (Date.now() - lastActivity() > timeoutMs) onTimeout();
+  }, Math.max(50, Math.min(1000, timeoutMs / 4)));
+  timer.unref();
+  return () => clearInterval(timer);
+}

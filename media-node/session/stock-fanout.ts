@@ -1,0 +1,92 @@
+/**
+ * werift's stock send path behind the FanoutSource seam: each viewer gets its own
+ * MediaStreamTrack on its sender and every packet goes through `RTCRtpSender.sendRtp`
+ * (which clones the packet, rewrites the header, keeps a 128-packet NACK cache and runs
+ * an RTCP loop per sender). Kept selectable (MEDIA_NODE_FANOUT=stock) because the
+ * benchmark measures the lean path against it.
+ */
+import { MediaStreamTrack, type RtpPacket } from "werift";
+import type { FanoutSource, FanoutSourceOptions, ForwardedTrack, ViewerBinding } from "../fanout/types.js";
+import { keyframeDetector } from "../ingest/keyframe.js";
+
+/** werift's RTCRtpSender keeps this many packets for retransmission (rtpSender.js RTP_HISTORY_SIZE). */
+const STOCK_SENDER_CACHE_PACKETS = 128;
+
+interface StockViewer {
+  track: ForwardedTrack;
+  send(packet: RtpPacket): void;
+}
+
+export function createStockFanoutSource(options: FanoutSourceOptions): FanoutSource {
+  const { path, kind, codec, metrics, requestKeyframe } = options;
+  const isKeyframe = keyframeDetector(codec.mimeType);
+  const gate = options.startOnKeyframe === true && kind === "video";
+  const viewers = new Map<string, StockViewer>();
+  let averagePacketBytes = 0;
+  let closed = false;
+
+  const attach = (binding: ViewerBinding): ForwardedTrack => {
+    const { sender } = binding;
+    const outgoing = new MediaStreamTrack({ kind });
+    void sender.replaceTrack(outgoing).catch(() => undefined);
+    let waiting = gate;
+    let packetsSent = 0;
+    let bytesSent = 0;
+    let isClosed = false;
+    const pli = sender.onPictureLossIndication.subscribe(() => requestKeyframe());
+    const track: ForwardedTrack = {
+      id: binding.id,
+      get closed() {
+        return isClosed;
+      },
+      stats: () => ({ packetsSent, bytesSent, retransmitted: 0, nackSuppressed: 0, nackMisses: 0, fractionLost: 0, rttMs: undefined, senderReports: 0 }),
+      nackStateBytes: () => Math.min(packetsSent, STOCK_SENDER_CACHE_PACKETS) * averagePacketBytes,
+      close() {
+        if (isClosed) return;
+        isClosed = true;
+        pli.unSubscribe();
+        viewers.delete(binding.id);
+        outgoing.stop();
+      },
+    };
+    viewers.set(binding.id, {
+      track,
+      send(packet) {
+        if (waiting) {
+          if (!isKeyframe(packet.payload)) return;
+          waiting = false;
+        }
+        packetsSent += 1;
+        bytesSent += packet.payload.length + 12;
+        metrics.rtpPacketsSent.inc();
+        metrics.rtpBytesSent.inc(packet.payload.length + 12);
+        sender.sendRtp(packet).catch(() => undefined);
+      },
+    });
+    requestKeyframe();
+    return track;
+  };
+
+  return {
+    path,
+    kind,
+    codec,
+    push(packet) {
+      if (closed) return;
+      averagePacketBytes = averagePacketBytes === 0 ? packet.serializeSize : averagePacketBytes * 0.99 + packet.serializeSize * 0.01;
+      for (const viewer of viewers.values()) viewer.send(packet);
+    },
+    attach,
+    historyBytes() {
+      let total = 0;
+      for (const viewer of viewers.values()) total += viewer.track.nackStateBytes();
+      return total;
+    },
+    viewerCount: () => viewers.size,
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const viewer of [...viewers.values()]) viewer.track.close();
+    },
+  };
+}
