@@ -70,9 +70,19 @@ export const CROSS_FIELD_CHECKS: Record<Exclude<keyof typeof CEL_RULES, "nameLen
       : [{ path: "spec.profiling.port", message: CEL_RULES.profilingPortFree.message }],
 };
 
+/** `x-kubernetes-list-type: map` keyed by name makes the API server refuse two paths of one name. */
+function duplicatePathNames(spec: MediaServerSpec): FieldProblem[] {
+  const seen = new Set<string>();
+  return spec.paths.flatMap((path, i) => {
+    const duplicate = seen.has(path.name);
+    seen.add(path.name);
+    return duplicate ? [{ path: `spec.paths[${i}]`, message: `Duplicate value: {"name":"${path.name}"}` }] : [];
+  });
+}
+
 /** Cross-field problems of a defaulted, schema-valid spec. */
 export function crossFieldProblems(spec: MediaServerSpec): FieldProblem[] {
-  return Object.entries(CROSS_FIELD_CHECKS).flatMap(([name, check]) => check(spec, name));
+  return [...duplicatePathNames(spec), ...Object.entries(CROSS_FIELD_CHECKS).flatMap(([name, check]) => check(spec, name))];
 }
 
 /** The rule the API server checks on `metadata.name` (it names the Services). */
