@@ -1,0 +1,110 @@
+// A child process in its own process group, output appended to a log file, killed as a group.
+// Test helpers spawn servers that fork (Go runtimes do not, but shells and Node children may);
+// killing the group instead of the pid leaves nothing behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+
+export interface GroupProcess {
+  readonly pid: number;
+  readonly logPath: string;
+  /** Resolves with the exit code (or the signal name) once the process has exited. */
+  readonly exited: Promise<number | string>;
+  hasExited(): boolean;
+  /** SIGTERM to the group, SIGKILL after graceMs; resolves when the leader has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface SpawnGroupOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+// Groups still alive when this process exits are killed synchronously, so a crashed test run
+// does not leave an API server holding ports.
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+  });
+}
+
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+export function spawnGroup(command: string, args: string[], logPath: string, options: SpawnGroupOptions = {}): GroupProcess {
+  installExitHook();
+  const logFd = openSync(logPath, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', logFd, logFd],
+      detached: true,
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  let done = false;
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      done = true;
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
+      resolve(code ?? signal ?? 'unknown');
+    });
+    child.once('error', (err) => {
+      done = true;
+      resolve(`spawn error: ${err.message}`);
+    });
+  });
+  const pid = child.pid ?? -1;
+  if (pid > 0) liveGroups.add(pid);
+  // A detached child must not keep the test runner's event loop alive on its own.
+  child.unref();
+
+  return {
+    pid,
+    logPath,
+    exited,
+    hasExited: () => done,
+    async stop(graceMs = 5000): Promise<void> {
+      if (pid <= 0) return;
+      if (!done) killGroup(pid, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+      try {
+        await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+      // Stragglers that ignored SIGTERM in the same group.
+      killGroup(pid, 'SIGKILL');
+    },
+  };
+}
+
+export function tailOfFile(path: string, lines = 40): string {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text.split('\n').slice(-lines).join('\n');
+  } catch (err) {
+    return `(no log at ${path}: ${(err as Error).message})`;
+  }
+}
+
+/** True while a process with this pid exists (signal 0 probes without delivering). */
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
