@@ -100,7 +100,7 @@ export class LeanSender {
     this.octetCount = (this.octetCount + payload.length) >>> 0;
     this.lastTs = ts;
     this.lastSendMs = nowMs;
-    this.transport!.sendRtp(payload, h).catch(noop);
+    void this.transport!.sendRtp(payload, h); // never rejects (weriftSeam checks)
   }
 
   /** Retransmit: on the RTX SSRC when RTX was negotiated (RFC 4588), else as the original packet. */
@@ -113,7 +113,7 @@ export class LeanSender {
       h.sequenceNumber = seq;
       h.timestamp = ts;
       h.marker = marker;
-      this.transport!.sendRtp(payload, h).catch(noop);
+      void this.transport!.sendRtp(payload, h); // never rejects (weriftSeam checks)
       return;
     }
     const h = this.prepare((this.rtxHeader ??= new RtpHeader()), nowMs);
@@ -126,7 +126,7 @@ export class LeanSender {
     const osn = Buffer.allocUnsafe(2 + payload.length);
     osn.writeUInt16BE(seq, 0);
     payload.copy(osn, 2);
-    this.transport!.sendRtp(osn, h).catch(noop);
+    void this.transport!.sendRtp(osn, h);
   }
 
   /** SR + SDES(CNAME) for this viewer; false when nothing was sent yet or not connected. */

@@ -5,7 +5,8 @@
  * instead writes its own header and calls the sender's DTLS transport directly. That needs:
  *
  * - `RTCDtlsTransport.sendRtp(payload, header)` encrypting SYNCHRONOUSLY before its first
- *   await (so one RtpHeader object per viewer can be reused packet after packet), and
+ *   await (so one RtpHeader object per viewer can be reused packet after packet) and never
+ *   rejecting (it wraps its body in try/catch, so no per-packet .catch() is needed), and
  *   `sendRtcp(packets)`, `state`, `transportSequenceNumber`, `onRtcp`.
  * - `RTCRtpSender` fields set by negotiation: `codec`, `ssrc`, `rtxSsrc`, and the private
  *   `mid`, `cname`, `headerExtensions`, `rtxPayloadType`.
@@ -93,6 +94,11 @@ export function findSeamProblems(): string[] {
   const awaitAt = dtlsSendRtp.indexOf("await");
   if (encryptAt < 0 || (awaitAt >= 0 && awaitAt < encryptAt)) {
     problems.push("RTCDtlsTransport.sendRtp no longer encrypts (payload, header) before its first await");
+  }
+  // the lean path does not attach .catch() per packet (one promise less per packet per viewer):
+  // werift's sendRtp must keep swallowing its own errors
+  if (!/^async sendRtp\(payload, header\) \{\s*try \{/.test(dtlsSendRtp) || !/catch \(error\) \{\s*log\w*\(/.test(dtlsSendRtp)) {
+    problems.push("RTCDtlsTransport.sendRtp no longer catches its own errors");
   }
   const router = new RtpRouter() as unknown as { routeRtcp?: unknown };
   if (typeof router.routeRtcp !== "function" || !String(router.routeRtcp).includes("handleRtcpPacket(")) {
