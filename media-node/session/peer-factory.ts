@@ -29,7 +29,9 @@ export function createDirectPeerFactory(webrtc: WebrtcConfig): PeerFactory {
         iceServers: webrtc.iceServers.map((s) => ({ ...s })),
         iceAdditionalHostAddresses: webrtc.additionalHosts,
         iceUseIpv6: false,
-        ...(webrtc.ipsFromInterfaces ? {} : { iceInterfaceAddresses: { udp4: webrtc.additionalHosts[0] } }),
+        // werift's interface filter falls back to every interface when loopback is asked for;
+        // turning interface discovery off leaves exactly the additional hosts.
+        ...(webrtc.ipsFromInterfaces ? {} : { iceUseIpv4: false }),
         ...config,
       } as Partial<PeerConfig>);
     },

@@ -13,6 +13,7 @@ import type { SessionContext } from "./context.js";
 import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer, startWatchdog } from "./negotiate.js";
 import type { MediaPath, PublisherHandle } from "./path.js";
 import { assertUsableOffer } from "./sdp-offer.js";
+import { closePeer } from "./close-notify.js";
 import type { WebrtcSession } from "./types.js";
 
 export class PublisherSession implements WebrtcSession, PublisherHandle {
@@ -100,7 +101,7 @@ export class PublisherSession implements WebrtcSession, PublisherHandle {
     this.stopWatchdog();
     this.path.releasePublisher(this, reason);
     this.ctx.registry.forget(this);
-    this.pc?.close().catch(() => undefined);
+    if (this.pc) closePeer(this.pc);
     this.ctx.metrics.sessionsEnded.inc({ kind: "publisher", reason });
     this.ctx.logger.info({ path: this.path.name, session: this.id, reason }, "publisher ended");
   }

@@ -15,6 +15,7 @@ import type { SessionContext } from "./context.js";
 import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer, startWatchdog } from "./negotiate.js";
 import type { MediaPath, ViewerHandle } from "./path.js";
 import { assertUsableOffer } from "./sdp-offer.js";
+import { closePeer } from "./close-notify.js";
 import type { WebrtcSession } from "./types.js";
 
 export class ViewerSession implements WebrtcSession, ViewerHandle {
@@ -109,7 +110,7 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
     this.tracks = [];
     this.path.forgetViewer(this);
     this.ctx.registry.forget(this);
-    this.pc?.close().catch(() => undefined);
+    if (this.pc) closePeer(this.pc);
     this.ctx.metrics.sessionsEnded.inc({ kind: "viewer", reason });
     this.ctx.logger.info({ path: this.path.name, session: this.id, reason }, "viewer ended");
   }

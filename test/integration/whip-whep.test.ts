@@ -1,0 +1,91 @@
+/**
+ * WHIP publish -> WHEP view through a real media-node process, with werift clients in a
+ * child process (loopback only). Checks delivery order and the per-viewer header rewrite,
+ * the DELETE cascade, and the WHIP/WHEP HTTP contract (409s, PATCH, OPTIONS, Link).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startClientProcess, type ReceivedPacket } from "../support/clients.js";
+import { startMediaNode } from "../support/media-node.js";
+
+const poll = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+const pathsOf = async (httpUrl: string) => ((await (await fetch(`${httpUrl}/v1/paths`)).json()) as { paths: Array<Record<string, any>> }).paths;
+
+test("WHIP publisher -> 3 WHEP viewers get every packet in order with rewritten headers; DELETE ends them", { timeout: 60_000 }, async (t) => {
+  const node = await startMediaNode({
+    config: { webrtc: { iceServers: [{ urls: "stun:stun.invalid.example:3478" }] }, paths: [{ name: "cam1" }] },
+  });
+  t.after(() => node.stop());
+  const clients = await startClientProcess();
+  t.after(() => clients.stop());
+
+  const publishStarted = Date.now();
+  const pub = await clients.publish({ id: "pub", url: `${node.httpUrl}/cam1/whip`, fps: 30, packetsPerFrame: 3 });
+  assert.equal(pub.status, 201, pub.body);
+  assert.match(pub.headers.location!, /^\/cam1\/whip\/[0-9a-f-]{36}$/);
+  assert.match(pub.etag!, /^"[^"]+"$/, "strong ETag");
+  assert.equal(pub.headers["content-type"], "application/sdp");
+  assert.match(pub.headers.link ?? "", /<stun:stun\.invalid\.example:3478>; rel="ice-server"/);
+  await clients.waitConnected("pub");
+  t.diagnostic(`publisher connected in ${Date.now() - publishStarted} ms`);
+
+  const second = await clients.publish({ id: "pub2", url: `${node.httpUrl}/cam1/whip` });
+  assert.equal(second.status, 409, "a second publisher is refused");
+  assert.equal(JSON.parse(second.body).error, "PUBLISHER_EXISTS");
+
+  const viewers = ["v1", "v2", "v3"];
+  for (const id of viewers) {
+    const started = Date.now();
+    const res = await clients.view({ id, url: `${node.httpUrl}/cam1/whep` });
+    assert.equal(res.status, 201, res.body);
+    assert.match(res.headers.location!, /^\/cam1\/whep\//);
+    await clients.waitConnected(id);
+    t.diagnostic(`viewer ${id} connected ${Date.now() - started} ms after POST`);
+  }
+  // Let media flow, then stop the source so every viewer can drain the tail.
+  await poll(() => clients.report("v3"), (r) => r.packets.length >= 150, 15_000, "v3 to receive 150 packets");
+  const { sent } = await clients.stopSending("pub");
+  await new Promise((r) => setTimeout(r, 700));
+
+  const info = (await pathsOf(node.httpUrl)).find((p) => p.name === "cam1")!;
+  assert.equal(info.publisher, true);
+  assert.equal(info.viewers, 3);
+  assert.deepEqual(info.codecs, ["VP8"]);
+  assert.ok(info.bytesIn > 0 && info.bytesOut > 0, JSON.stringify(info));
+
+  const ssrcs = new Set<number>();
+  for (const id of viewers) {
+    const { packets } = await clients.report(id);
+    assert.ok(packets.length > 100, `${id} got ${packets.length} packets`);
+    const counters = packets.map((p: ReceivedPacket) => p[3]);
+    const first = counters[0]!;
+    assert.deepEqual(counters, counters.map((_, i) => first + i), `${id}: every packet once, in order`);
+    assert.equal(counters.at(-1), sent - 1, `${id}: received up to the last packet sent`);
+    const seqs = packets.map((p) => p[0]);
+    for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], (seqs[i - 1]! + 1) & 0xffff, `${id}: contiguous sequence numbers`);
+    assert.equal(new Set(packets.map((p) => p[1])).size, 1, `${id}: one payload type`);
+    const viewerSsrc = new Set(packets.map((p) => p[2]));
+    assert.equal(viewerSsrc.size, 1, `${id}: one SSRC`);
+    ssrcs.add([...viewerSsrc][0]!);
+  }
+  assert.equal(ssrcs.size, 3, "each viewer gets its own SSRC");
+  assert.ok((await node.metric("mediafleet_rtp_packets_sent_total")) >= 300);
+
+  const del = await clients.delete("pub");
+  assert.equal(del.status, 200);
+  // The node ends each viewer with a DTLS close_notify: their transports close at once.
+  for (const id of viewers) await clients.waitEvent(id, "dtls", 5000, (e) => e.state === "closed");
+  const after = await poll(() => pathsOf(node.httpUrl), (ps) => ps[0]!.viewers === 0 && ps[0]!.publisher === false, 5000, "path to empty");
+  assert.equal(after[0]!.viewers, 0);
+  assert.equal((await fetch(`${node.httpUrl}${pub.headers.location}`, { method: "DELETE" })).status, 404, "the resource is gone");
+  assert.equal(await node.metric("mediafleet_sessions_ended_total", (l) => l.includes('kind="viewer"') && l.includes("publisher-deleted")), 3);
+});
