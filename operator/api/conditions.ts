@@ -40,5 +40,9 @@ export const EventReasons = {
   InvalidSpec: "InvalidSpec",
   ReconcileError: "ReconcileError",
   Applied: "Applied",
+  /** Objects made for a MediaServer for the first time. */
+  Created: "Created",
+  /** Objects whose content changed because the MediaServer did. */
+  Updated: "Updated",
 } as const;
 export type EventReason = (typeof EventReasons)[keyof typeof EventReasons];
