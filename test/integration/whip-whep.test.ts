@@ -89,3 +89,68 @@ test("WHIP publisher -> 3 WHEP viewers get every packet in order with rewritten 
   assert.equal((await fetch(`${node.httpUrl}${pub.headers.location}`, { method: "DELETE" })).status, 404, "the resource is gone");
   assert.equal(await node.metric("mediafleet_sessions_ended_total", (l) => l.includes('kind="viewer"') && l.includes("publisher-deleted")), 3);
 });
+
+test("WHIP/WHEP HTTP contract: 409 + Retry-After without a publisher, OPTIONS, PATCH 204/428/412, no Link without ICE servers", { timeout: 60_000 }, async (t) => {
+  const node = await startMediaNode({ config: { paths: [{ name: "cam1" }] } });
+  t.after(() => node.stop());
+  const clients = await startClientProcess();
+  t.after(() => clients.stop());
+
+  const early = await clients.view({ id: "early", url: `${node.httpUrl}/cam1/whep` });
+  assert.equal(early.status, 409);
+  assert.equal(JSON.parse(early.body).error, "NO_PUBLISHER");
+  assert.ok(Number(early.headers["retry-after"]) > 0, "Retry-After on 409");
+
+  for (const endpoint of ["whip", "whep"]) {
+    const options = await fetch(`${node.httpUrl}/cam1/${endpoint}`, { method: "OPTIONS", headers: { Origin: "http://example.test", "Access-Control-Request-Method": "POST" } });
+    assert.equal(options.status, 204);
+    assert.equal(options.headers.get("accept-post"), "application/sdp");
+    assert.equal(options.headers.get("access-control-allow-origin"), "*");
+    assert.match(options.headers.get("access-control-allow-methods")!, /POST/);
+    assert.match(options.headers.get("access-control-allow-headers")!, /Authorization/);
+    assert.match(options.headers.get("access-control-expose-headers")!, /Location/);
+  }
+
+  const pub = await clients.publish({ id: "pub", url: `${node.httpUrl}/cam1/whip` });
+  assert.equal(pub.status, 201);
+  assert.equal(pub.headers.link, undefined, "no Link header when no ICE server is configured");
+  const resource = `${node.httpUrl}${pub.headers.location}`;
+  const fragment = "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef01234567\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n";
+  const patch = (headers: Record<string, string>) =>
+    fetch(resource, { method: "PATCH", headers: { "Content-Type": "application/trickle-ice-sdpfrag", ...headers }, body: fragment });
+
+  assert.equal((await patch({})).status, 428, "PATCH without If-Match");
+  const mismatch = await patch({ "If-Match": '"not-the-etag"' });
+  assert.equal(mismatch.status, 412);
+  assert.equal(mismatch.headers.get("x-error-code"), "ETAG_MISMATCH");
+  const ok = await patch({ "If-Match": pub.etag! });
+  assert.equal(ok.status, 204);
+  assert.equal(ok.headers.get("etag"), pub.etag);
+  const wrongType = await fetch(resource, { method: "PATCH", headers: { "Content-Type": "application/sdp", "If-Match": pub.etag! }, body: fragment });
+  assert.equal(wrongType.status, 415);
+  const unknown = await fetch(`${node.httpUrl}/cam1/whip/00000000-0000-0000-0000-000000000000`, { method: "PATCH", headers: { "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": pub.etag! }, body: fragment });
+  assert.equal(unknown.status, 404);
+
+  await clients.waitConnected("pub");
+  const late = await clients.view({ id: "late", url: `${node.httpUrl}/cam1/whep` });
+  assert.equal(late.status, 201, "WHEP works once a publisher is live");
+  const latePatch = await fetch(`${node.httpUrl}${late.headers.location}`, { method: "PATCH", headers: { "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": late.etag! }, body: fragment });
+  assert.equal(latePatch.status, 204);
+  assert.equal((await fetch(`${node.httpUrl}${late.headers.location}`, { method: "DELETE" })).status, 200);
+  assert.equal((await fetch(`${node.httpUrl}${late.headers.location}`, { method: "DELETE" })).status, 404, "DELETE is not repeatable");
+});
+
+test("a path with waitForPublisher holds WHEP until a publisher arrives", { timeout: 60_000 }, async (t) => {
+  const node = await startMediaNode({ config: { paths: [{ name: "cam1", waitForPublisher: true }] } });
+  t.after(() => node.stop());
+  const clients = await startClientProcess();
+  t.after(() => clients.stop());
+  const viewing = clients.view({ id: "v", url: `${node.httpUrl}/cam1/whep` });
+  await new Promise((r) => setTimeout(r, 500));
+  const pub = await clients.publish({ id: "pub", url: `${node.httpUrl}/cam1/whip` });
+  assert.equal(pub.status, 201);
+  const view = await viewing;
+  assert.equal(view.status, 201, view.body);
+  await clients.waitConnected("v");
+  await poll(() => clients.report("v"), (r) => r.packets.length > 20, 10_000, "the waiting viewer to receive media");
+});

@@ -124,7 +124,8 @@ export async function startMediaNode(options: { config?: Record<string, any>; en
       const text = await (await fetch(`${ready.metrics}/metrics`)).text();
       let total = 0;
       for (const line of text.split("\n")) {
-        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? ([0-9.eE+-]+|NaN)$/.exec(line);
+        // Label values may hold braces (route="POST /{path}/whip"): take everything up to the last space.
+        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? ([0-9.eE+-]+|NaN)$/.exec(line);
         if (m && m[1] === name && labelFilter(m[2] ?? "")) total += Number(m[3]);
       }
       return total;

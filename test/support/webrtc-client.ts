@@ -11,7 +11,8 @@
  *   publish { id, url, token?, fps?, packetsPerFrame?, payloadBytes?, keyframeEvery?, audio? }
  *       -> { status, headers, location, etag, body }; sends the VP8 test pattern
  *          (counter in the last 4 payload bytes) once connected; a PLI forces a keyframe.
- *   view { id, url, token?, audio? } -> same shape; records every video RTP packet received.
+ *   view { id, url, token?, audio?, abandon? } -> same shape; records every video RTP packet
+ *       received. `abandon: true` closes the peer right after the POST, never doing ICE.
  *   report { id } -> { sent } for a publisher; { packets: [[seq, pt, ssrc, counter, key]], state } for a viewer.
  *   stopSending { id } -> { sent }
  *   request { method, url, headers?, body? } -> { status, headers, body } (plain HTTP helper)
@@ -73,14 +74,17 @@ function watch(id: string, client: Client, started: number) {
   });
 }
 
-async function negotiate(id: string, client: Client, url: string, token: string | undefined) {
+async function negotiate(id: string, client: Client, url: string, token: string | undefined, abandon = false) {
   const started = Date.now();
   watch(id, client, started);
   const offer = await gathered(client.pc);
   const headers: Record<string, string> = { "Content-Type": "application/sdp" };
   if (token) headers.Authorization = `Bearer ${token}`;
   const res = await http("POST", url, headers, offer);
-  if (res.status === 201) {
+  if (res.status === 201 && abandon) {
+    client.location = new URL(res.headers.location!, url).toString();
+    await client.pc.close();
+  } else if (res.status === 201) {
     client.location = new URL(res.headers.location!, url).toString();
     await client.pc.setRemoteDescription({ type: "answer", sdp: res.body });
     // werift keeps connectionState "connected" after the peer's DTLS close_notify; the
@@ -137,7 +141,7 @@ async function view(args: any) {
       client.packets.push([sequenceNumber, payloadType, ssrc, patternCounter(rtp.payload), isVp8Keyframe(rtp.payload) ? 1 : 0]);
     });
   });
-  return negotiate(args.id, client, args.url, args.token);
+  return negotiate(args.id, client, args.url, args.token, args.abandon === true);
 }
 
 function stopSending(client: Client) {
