@@ -1,0 +1,56 @@
+// Small helpers for tests that drive the control plane: the real kubectl, and bounded waits.
+import { execFile } from 'node:child_process';
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs /usr/bin/kubectl (or $KUBECTL) against kubeconfigPath; never throws on exit code. */
+export function kubectl(kubeconfigPath: string, args: string[], input?: string, timeoutMs = 30_000): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.env.KUBECTL ?? 'kubectl',
+      ['--kubeconfig', kubeconfigPath, ...args],
+      { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** Like kubectl, but throws with stderr unless it exits 0; returns stdout. */
+export async function kubectlOk(kubeconfigPath: string, args: string[], input?: string, timeoutMs?: number): Promise<string> {
+  const result = await kubectl(kubeconfigPath, args, input, timeoutMs);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+/**
+ * Polls check until it returns a value other than undefined/false, or throws after timeoutMs
+ * with what the last attempt said (its error, or describe()).
+ */
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'never checked';
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+      last = `last result: ${String(value)}`;
+    } catch (err) {
+      last = `last error: ${(err as Error).message}`;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${last})`);
+}

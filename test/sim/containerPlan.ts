@@ -1,0 +1,206 @@
+// Pure: how one container of a Pod becomes a local process. Maps the image's paths onto this
+// machine (/app -> the repository, `node` -> this Node binary, volume mount paths -> the
+// directories the sim materialised), resolves env as the kubelet would, and adds the
+// loopback network settings the media-node honours.
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+
+export interface PlanContext {
+  pod: V1Pod;
+  podIP: string;
+  hostIP: string;
+  repoRoot: string;
+  /** Absolute path of the Node binary that replaces `node` in commands. */
+  nodeExecPath: string;
+  /** volume name -> directory on this machine holding its files. */
+  volumeDirs: ReadonlyMap<string, string>;
+  /** Data of ConfigMaps and Secrets (decoded) the pod refers to, by name. */
+  configMaps: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  secrets: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** Environment every container starts from (PATH and the like). */
+  baseEnv: Readonly<Record<string, string>>;
+}
+
+export interface ContainerPlan {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+/** A container that cannot start; reason mirrors the kubelet's waiting reasons. */
+export class ContainerConfigError extends Error {
+  constructor(
+    readonly reason: 'CreateContainerConfigError' | 'CreateContainerError',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ContainerConfigError';
+  }
+}
+
+const NODE_COMMANDS = new Set(['node', 'nodejs', '/usr/local/bin/node', '/usr/bin/node']);
+const DEFAULT_HTTP_PORT = 8117;
+
+export function planContainer(container: V1Container, ctx: PlanContext): ContainerPlan {
+  const rewrite = pathRewriter(container, ctx);
+  const specEnv = resolveEnv(container, ctx);
+  const env: Record<string, string> = { ...ctx.baseEnv };
+  for (const [name, value] of Object.entries(specEnv)) env[name] = rewrite(value);
+
+  const argv = [...(container.command ?? []), ...(container.args ?? [])].map((a) => rewrite(expandVars(a, specEnv)));
+  if (argv.length === 0) {
+    throw new ContainerConfigError('CreateContainerError', `container ${container.name} has neither command nor args; the sim has no image entrypoint`);
+  }
+  const [first, ...args] = argv as [string, ...string[]];
+  const command = NODE_COMMANDS.has(first) ? ctx.nodeExecPath : first;
+
+  const httpPort = container.ports?.find((p) => p.name === 'http')?.containerPort ?? DEFAULT_HTTP_PORT;
+  Object.assign(env, {
+    MEDIAFLEET_IMAGE: container.image ?? '',
+    MEDIA_NODE_HTTP_LISTEN: `${ctx.podIP}:${httpPort}`,
+    MEDIA_NODE_METRICS_LISTEN: `${ctx.podIP}:9998`,
+    MEDIA_NODE_PPROF_LISTEN: `${ctx.podIP}:9999`,
+    MEDIA_NODE_UDP_HOST: ctx.podIP,
+    MEDIA_NODE_ADDITIONAL_HOSTS: ctx.podIP,
+    MEDIA_NODE_IPS_FROM_INTERFACES: 'false',
+  });
+  const cwd = container.workingDir ? rewrite(container.workingDir) : ctx.repoRoot;
+  return { command, args, env, cwd };
+}
+
+/** Returns a function mapping in-container paths (also after `--flag=`) to local ones. */
+export function pathRewriter(container: V1Container, ctx: Pick<PlanContext, 'repoRoot' | 'volumeDirs'>): (value: string) => string {
+  const mounts: Array<[string, string]> = [];
+  for (const mount of container.volumeMounts ?? []) {
+    const dir = ctx.volumeDirs.get(mount.name);
+    if (dir === undefined) continue;
+    mounts.push([trimSlash(mount.mountPath), mount.subPath ? `${dir}/${mount.subPath}` : dir]);
+  }
+  mounts.push(['/app', ctx.repoRoot]);
+  // Longest mount path first, so /etc/a/b wins over /etc/a.
+  mounts.sort((a, b) => b[0].length - a[0].length);
+  const mapOne = (path: string): string | undefined => {
+    for (const [from, to] of mounts) {
+      if (path === from) return to;
+      if (path.startsWith(`${from}/`)) return to + path.slice(from.length);
+    }
+    return undefined;
+  };
+  return (value) => {
+    const whole = mapOne(value);
+    if (whole !== undefined) return whole;
+    const eq = value.indexOf('=');
+    if (eq > 0) {
+      const mapped = mapOne(value.slice(eq + 1));
+      if (mapped !== undefined) return `${value.slice(0, eq + 1)}${mapped}`;
+    }
+    return value;
+  };
+}
+
+function trimSlash(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** Kubernetes env semantics: envFrom first, then env in order, $(VAR) expanding earlier ones. */
+export function resolveEnv(container: V1Container, ctx: Omit<PlanContext, 'baseEnv' | 'nodeExecPath' | 'volumeDirs' | 'repoRoot'>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const source of container.envFrom ?? []) {
+    const prefix = source.prefix ?? '';
+    if (source.configMapRef) {
+      const data = ctx.configMaps.get(source.configMapRef.name ?? '');
+      if (!data && !source.configMapRef.optional) missing(`configmap "${source.configMapRef.name}"`);
+      for (const [k, v] of Object.entries(data ?? {})) env[prefix + k] = v;
+    }
+    if (source.secretRef) {
+      const data = ctx.secrets.get(source.secretRef.name ?? '');
+      if (!data && !source.secretRef.optional) missing(`secret "${source.secretRef.name}"`);
+      for (const [k, v] of Object.entries(data ?? {})) env[prefix + k] = v;
+    }
+  }
+  for (const variable of container.env ?? []) {
+    if (variable.value !== undefined) {
+      env[variable.name] = expandVars(variable.value, env);
+      continue;
+    }
+    const from = variable.valueFrom;
+    if (!from) {
+      env[variable.name] = '';
+    } else if (from.fieldRef) {
+      env[variable.name] = fieldValue(from.fieldRef.fieldPath, ctx);
+    } else if (from.configMapKeyRef) {
+      const ref = from.configMapKeyRef;
+      const value = ctx.configMaps.get(ref.name ?? '')?.[ref.key];
+      if (value === undefined && !ref.optional) missing(`key "${ref.key}" of configmap "${ref.name}"`);
+      if (value !== undefined) env[variable.name] = value;
+    } else if (from.secretKeyRef) {
+      const ref = from.secretKeyRef;
+      const value = ctx.secrets.get(ref.name ?? '')?.[ref.key];
+      if (value === undefined && !ref.optional) missing(`key "${ref.key}" of secret "${ref.name}"`);
+      if (value !== undefined) env[variable.name] = value;
+    } else if (from.resourceFieldRef) {
+      // No cgroup limits here; report "unlimited" as the kubelet does without limits: node capacity.
+      env[variable.name] = from.resourceFieldRef.resource.includes('memory') ? String(16 * 1024 ** 3) : '8';
+    }
+  }
+  return env;
+}
+
+function missing(what: string): never {
+  throw new ContainerConfigError('CreateContainerConfigError', `${what} not found`);
+}
+
+function fieldValue(fieldPath: string, ctx: Pick<PlanContext, 'pod' | 'podIP' | 'hostIP'>): string {
+  const meta = ctx.pod.metadata ?? {};
+  const bracket = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
+  if (bracket) return (bracket[1] === 'labels' ? meta.labels : meta.annotations)?.[bracket[2] as string] ?? '';
+  switch (fieldPath) {
+    case 'metadata.name':
+      return meta.name ?? '';
+    case 'metadata.namespace':
+      return meta.namespace ?? '';
+    case 'metadata.uid':
+      return meta.uid ?? '';
+    case 'spec.nodeName':
+      return ctx.pod.spec?.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return ctx.pod.spec?.serviceAccountName ?? '';
+    case 'status.podIP':
+    case 'status.podIPs':
+      return ctx.podIP;
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return ctx.hostIP;
+    default:
+      throw new ContainerConfigError('CreateContainerConfigError', `unsupported fieldRef ${fieldPath}`);
+  }
+}
+
+/** $(NAME) -> value when NAME is known; $$ -> $; anything else is left as written. */
+export function expandVars(input: string, env: Readonly<Record<string, string>>): string {
+  let out = '';
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i];
+    if (ch !== '$' || i + 1 >= input.length) {
+      out += ch;
+      continue;
+    }
+    const next = input[i + 1];
+    if (next === '$') {
+      out += '$';
+      i++;
+    } else if (next === '(') {
+      const close = input.indexOf(')', i + 2);
+      const name = close < 0 ? undefined : input.slice(i + 2, close);
+      if (name !== undefined && Object.hasOwn(env, name)) {
+        out += env[name];
+        i = close;
+      } else {
+        out += ch;
+      }
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
