@@ -4,6 +4,8 @@
  * built-in test pattern. A bad config prints every problem with its field path and exits
  * 1 before anything listens; SIGTERM/SIGINT drain and exit 0 within 10 s.
  */
+// FIRST: heap sampling must start before werift and the rest load, so they show up in profiles.
+import "./observe/earlyProfiling.js";
 import { pino } from "pino";
 import { ConfigError, loadConfig } from "./config/load.js";
 import type { MediaNodeConfig } from "./config/types.js";

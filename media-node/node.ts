@@ -1,9 +1,9 @@
 /**
  * Wiring: one media node = peer factory (ICE), report wheel, paths and sessions, RTP
- * ingests and test patterns, the public HTTP listener and the observability listeners.
+ * ingests and test patterns, the public HTTP listener and the observability listeners
+ * (metrics and pprof, media-node/observe).
  * `startMediaNode` brings them up in order; `stop()` drains them in reverse, idempotently.
  */
-import { createServer, type Server } from "node:http";
 import type { Logger } from "pino";
 import { parseDuration } from "./config/duration.js";
 import type { MediaNodeConfig } from "./config/types.js";
@@ -12,17 +12,24 @@ import { renderPlayerPage, renderPublisherPage, PAGE_HEADERS } from "./http/page
 import { createHttpServer, type PageHandler } from "./http/server.js";
 import { startRtpIngest, type RtpIngest } from "./ingest/rtp-ingest.js";
 import { startTestPattern, type TestPattern } from "./ingest/test-pattern.js";
+import { startIceEndpoint, type IceEventSink } from "./ice/endpoint.js";
 import { closeServer, listenOn } from "./listen.js";
 import type { MediaNodeMetrics } from "./observe/metrics.js";
+import { startObserveServers } from "./observe/server.js";
 import type { SessionContext } from "./session/context.js";
 import { fanoutFactory, fanoutKindFromEnv } from "./session/forwarding.js";
-import { createDirectPeerFactory } from "./session/peer-factory.js";
+import { peerFactoryFromIce } from "./session/peer-factory.js";
 import { SessionRegistry } from "./session/registry.js";
 
 export interface MediaNode {
   /** Base URL of the public listener, e.g. http://127.0.0.1:8117 (the real port when 0 was configured). */
   readonly httpUrl: string;
+  /** e.g. http://127.0.0.1:9998/metrics */
   readonly metricsUrl: string;
+  /** e.g. http://127.0.0.1:9999/debug/pprof/ */
+  readonly pprofUrl: string;
+  /** The shared ICE UDP port. */
+  readonly udpPort: number;
   readonly registry: SessionRegistry;
   ready(): boolean;
   /** Stop accepting, end every session, close sockets. Idempotent. */
@@ -43,24 +50,31 @@ const servePage: PageHandler = (_req, res, route) => {
   return true;
 };
 
-/** Minimal /metrics listener until media-node/observe provides startObserveServers. */
-function createMetricsServer(metrics: MediaNodeMetrics): Server {
-  return createServer((req, res) => {
-    if (req.url !== "/metrics") {
-      res.writeHead(404).end();
-      return;
-    }
-    metrics.registry
-      .metrics()
-      .then((text) => res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(text))
-      .catch(() => res.writeHead(500).end());
-  });
+/** ICE endpoint events -> prom-client counters. */
+function iceMetrics(metrics: MediaNodeMetrics): IceEventSink {
+  return {
+    datagramDropped: (reason) => metrics.iceDatagramsDropped.inc({ reason }),
+    mdnsQuery: () => metrics.mdnsQueries.inc(),
+    candidatePath: (path) => {
+      if (path.startsWith("mdns")) metrics.mdnsCandidates.inc({ outcome: path });
+    },
+  };
 }
 
 export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNode> {
   const { config, logger, metrics } = options;
   const fanout = fanoutKindFromEnv(options.env ?? process.env);
-  const peers = createDirectPeerFactory(config.webrtc);
+  const { webrtc } = config;
+  const ice = await startIceEndpoint({
+    host: webrtc.udpHost,
+    port: webrtc.udpPort,
+    additionalHosts: webrtc.additionalHosts,
+    ipsFromInterfaces: webrtc.ipsFromInterfaces,
+    iceServers: webrtc.iceServers,
+    mdnsMode: webrtc.mdns.mode,
+    events: iceMetrics(metrics),
+  });
+  const peers = peerFactoryFromIce(ice);
   const reports = createReportScheduler({
     intervalMs: parseDuration(config.webrtc.rtcpReportInterval),
     metrics,
@@ -87,7 +101,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   const ingests: RtpIngest[] = [];
   const patterns: TestPattern[] = [];
   const http = createHttpServer({ config, sessions, logger, accepting: () => accepting, ready: () => accepting, pages: servePage });
-  const metricsServer = createMetricsServer(metrics);
+  let observe: Awaited<ReturnType<typeof startObserveServers>> | undefined;
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -96,7 +110,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
       for (const pattern of patterns) pattern.close();
       await Promise.all(ingests.map((ingest) => ingest.close()));
       reports.close();
-      await Promise.all([closeServer(http), closeServer(metricsServer), peers.close()]);
+      await Promise.all([closeServer(http), observe?.close(), peers.close()]);
       logger.info("media node stopped");
     })();
     return stopping;
@@ -108,11 +122,12 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
       if (source?.rtp) ingests.push(await startRtpIngest({ path, config: source.rtp, metrics, logger }));
       if (source?.testPattern) patterns.push(startTestPattern({ path, config: source.testPattern, logger }));
     }
-    const metricsUrl = await listenOn(metricsServer, config.metrics.listen);
+    observe = await startObserveServers({ config, metrics, logger });
     const httpUrl = await listenOn(http, config.http.listen);
     accepting = true;
-    logger.info({ http: httpUrl, metrics: metricsUrl, fanout, paths: config.paths.map((p) => p.name) }, "media node ready");
-    return { httpUrl, metricsUrl, registry, ready: () => accepting, stop };
+    const { metricsUrl, pprofUrl } = observe;
+    logger.info({ http: httpUrl, metrics: metricsUrl, pprof: pprofUrl, udpPort: peers.port, fanout, paths: config.paths.map((p) => p.name) }, "media node ready");
+    return { httpUrl, metricsUrl, pprofUrl, udpPort: peers.port, registry, ready: () => accepting, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,15 +1,15 @@
 /**
- * Where every media-node peer connection comes from. The ICE module (`media-node/ice/`)
- * will own the ONE shared UDP port; until it lands this seam creates werift connections
- * directly, so switching is a change in `createPeerFactory` only.
+ * Where every media-node peer connection comes from: the ICE endpoint (media-node/ice),
+ * which puts all sessions on ONE UDP port and applies the mDNS policy. Sessions see only
+ * this small seam.
  */
-import { RTCPeerConnection, type PeerConfig } from "werift";
-import type { WebrtcConfig } from "../config/types.js";
+import type { RTCPeerConnection, RTCPeerConnectionConfig } from "werift";
+import type { IceEndpoint } from "../ice/endpoint.js";
 
 export interface PeerFactory {
-  /** Advertised ICE port when all sessions share one socket; undefined for per-connection sockets. */
-  readonly port: number | undefined;
-  createPeerConnection(config: Partial<PeerConfig>): RTCPeerConnection;
+  /** The shared ICE UDP port. */
+  readonly port: number;
+  createPeerConnection(config: RTCPeerConnectionConfig): RTCPeerConnection;
   /** Rewrites a remote offer before werift reads it (e.g. drops `.local` candidates when mDNS is off). */
   prepareRemoteSdp(sdp: string): string;
   /** Whether a trickled remote candidate line should be given to werift. */
@@ -17,34 +17,12 @@ export interface PeerFactory {
   close(): Promise<void>;
 }
 
-const isMdnsCandidate = (line: string) => /\s[0-9a-f-]+\.local\s/i.test(line);
-
-/** Fallback: one werift connection = its own sockets. Kept small; the ICE endpoint replaces it. */
-export function createDirectPeerFactory(webrtc: WebrtcConfig): PeerFactory {
-  const dropMdns = webrtc.mdns.mode === "off";
+export function peerFactoryFromIce(ice: IceEndpoint): PeerFactory {
   return {
-    port: undefined,
-    createPeerConnection(config) {
-      return new RTCPeerConnection({
-        iceServers: webrtc.iceServers.map((s) => ({ ...s })),
-        iceAdditionalHostAddresses: webrtc.additionalHosts,
-        iceUseIpv6: false,
-        // werift's interface filter falls back to every interface when loopback is asked for;
-        // turning interface discovery off leaves exactly the additional hosts.
-        ...(webrtc.ipsFromInterfaces ? {} : { iceUseIpv4: false }),
-        ...config,
-      } as Partial<PeerConfig>);
-    },
-    prepareRemoteSdp(sdp) {
-      if (!dropMdns) return sdp;
-      return sdp
-        .split(/\r?\n/)
-        .filter((line) => !(line.startsWith("a=candidate:") && isMdnsCandidate(line)))
-        .join("\r\n");
-    },
-    acceptRemoteCandidate(line) {
-      return !(dropMdns && isMdnsCandidate(line));
-    },
-    async close() {},
+    port: ice.port,
+    createPeerConnection: (config) => ice.createPeerConnection(config),
+    prepareRemoteSdp: (sdp) => ice.prepareRemoteSdp(sdp).sdp,
+    acceptRemoteCandidate: (line) => ice.acceptRemoteCandidate(line.replace(/^a=/, "")),
+    close: () => ice.close(),
   };
 }

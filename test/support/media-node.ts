@@ -5,8 +5,8 @@
  *   t.after(() => node.stop());
  *   await fetch(`${node.httpUrl}/v1/paths`);
  *
- * The config you pass is merged over loopback-only test defaults (HTTP and metrics on
- * port 0, a free UDP port for ICE, `ipsFromInterfaces: false`, `additionalHosts:
+ * The config you pass is merged over loopback-only test defaults (HTTP, metrics and pprof
+ * on port 0, a free UDP port for ICE on 127.0.0.1, `ipsFromInterfaces: false`, `additionalHosts:
  * [127.0.0.1]`, `iceServers: []`), written to a temp file and given with `--config`.
  * Runs media-node/main.ts with tsx, or dist/media-node/main.js with `{ dist: true }`
  * (after `npm run build`). Resolves once the "media node ready" log line is out and
@@ -21,7 +21,9 @@ import { REPO_ROOT, spawnNode, spawnTsx, stopChild, type Child } from "./child.j
 
 export interface StartedNode {
   httpUrl: string;
+  /** http://127.0.0.1:<port>/metrics */
   metricsUrl: string;
+  /** http://127.0.0.1:<port>/debug/pprof/ */
   pprofUrl: string;
   /** The ICE UDP port configured for this node. */
   udpPort: number;
@@ -73,7 +75,7 @@ export async function testConfig(config: Record<string, any> = {}): Promise<Reco
   const defaults = {
     http: { listen: "127.0.0.1:0" },
     metrics: { listen: "127.0.0.1:0" },
-    pprof: { listen: `127.0.0.1:${await freeTcpPort()}` },
+    pprof: { listen: "127.0.0.1:0" },
     log: { level: "info" },
     webrtc: { udpPort: await freeUdpPort(), udpHost: "127.0.0.1", ipsFromInterfaces: false, additionalHosts: ["127.0.0.1"], iceServers: [] },
     paths: [],
@@ -96,7 +98,7 @@ export async function startMediaNode(options: { config?: Record<string, any>; en
   const child = options.dist ? spawnNode([`${REPO_ROOT}dist/media-node/main.js`, ...args], { env: options.env }) : spawnTsx(["media-node/main.ts", ...args], { env: options.env });
   const timeoutMs = options.timeoutMs ?? 20_000;
   const readyLine = await child.waitForLine((l) => l.includes('"msg":"media node ready"'), timeoutMs, "media node ready");
-  const ready = JSON.parse(readyLine) as { http: string; metrics: string };
+  const ready = JSON.parse(readyLine) as { http: string; metrics: string; pprof: string; udpPort: number };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(`${ready.http}/readyz`).catch(() => undefined);
@@ -104,12 +106,11 @@ export async function startMediaNode(options: { config?: Record<string, any>; en
     if (Date.now() > deadline) throw new Error("media node never became ready");
     await new Promise((r) => setTimeout(r, 50));
   }
-  const pprofPort = String(config.pprof.listen).split(":").pop();
   return {
     httpUrl: ready.http,
-    metricsUrl: `${ready.metrics}/metrics`,
-    pprofUrl: `http://127.0.0.1:${pprofPort}`,
-    udpPort: config.webrtc.udpPort,
+    metricsUrl: ready.metrics,
+    pprofUrl: ready.pprof,
+    udpPort: ready.udpPort,
     pid: child.process.pid!,
     child,
     configFile,
@@ -121,7 +122,7 @@ export async function startMediaNode(options: { config?: Record<string, any>; en
       }
     }),
     async metric(name, labelFilter = () => true) {
-      const text = await (await fetch(`${ready.metrics}/metrics`)).text();
+      const text = await (await fetch(ready.metrics)).text();
       let total = 0;
       for (const line of text.split("\n")) {
         // Label values may hold braces (route="POST /{path}/whip"): take everything up to the last space.
