@@ -18,7 +18,7 @@ interface PodJson {
     podIP?: string;
     hostIP?: string;
     conditions?: Array<{ type: string; status: string }>;
-    containerStatuses?: Array<{ ready: boolean; restartCount: number; image: string; state: { running?: object } }>;
+    containerStatuses?: Array<{ ready: boolean; restartCount: number; image: string; state: { running?: object }; lastState?: { terminated?: { exitCode: number } } }>;
   };
 }
 
@@ -91,6 +91,13 @@ const serverManifests = [
     },
   },
 ];
+
+const barePod = (name: string, restartPolicy: string, script: string, grace = 2) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', labels: { test: name } },
+  spec: { restartPolicy, terminationGracePeriodSeconds: grace, containers: [{ name: 'main', image: 'example.org/sh:1', command: ['sh', '-c', script] }] },
+});
 
 describe('control plane with the sim kubelet', { timeout: 180_000 }, () => {
   let cp: ControlPlane;
@@ -182,6 +189,39 @@ describe('control plane with the sim kubelet', { timeout: 180_000 }, () => {
     const gone = before.filter((pid) => !webPids.has(pid));
     assert.equal(gone.length, 2);
     for (const pid of gone) assert.equal(isPidAlive(pid), false, `pid ${pid} still alive`);
+  });
+
+  it('a container exiting 1 under restartPolicy Always -> restarted with backoff, restartCount rises', async () => {
+    await kubectlOk(cp.kubeconfigPath, ['apply', '-f', '-'], JSON.stringify(barePod('crasher', 'Always', 'exit 1')));
+    const status = await waitUntil(
+      'crasher restarted twice',
+      async () => {
+        const [pod] = await pods('test=crasher');
+        const c = pod?.status.containerStatuses?.[0];
+        return c && c.restartCount >= 2 ? { phase: pod?.status.phase, c } : undefined;
+      },
+      20_000,
+    );
+    assert.equal(status.phase, 'Running');
+    assert.equal(status.c.ready, false);
+    assert.equal(status.c.lastState?.terminated?.exitCode, 1);
+  });
+
+  it('a pod with restartPolicy Never whose container exits 0 -> Succeeded', async () => {
+    await kubectlOk(cp.kubeconfigPath, ['apply', '-f', '-'], JSON.stringify(barePod('oneshot', 'Never', 'exit 0')));
+    await waitUntil('oneshot Succeeded', async () => (await pods('test=oneshot'))[0]?.status.phase === 'Succeeded', 20_000);
+  });
+
+  it('deleting a pod whose process ignores SIGTERM -> SIGKILL after the grace period, then the pod is gone', async () => {
+    await kubectlOk(cp.kubeconfigPath, ['apply', '-f', '-'], JSON.stringify(barePod('stubborn', 'Always', 'trap "" TERM; sleep 3600', 1)));
+    await waitUntil('stubborn ready', () => readyPods('test=stubborn', 1), 20_000);
+    const pids = sim.pids();
+    const startedAt = Date.now();
+    await kubectlOk(cp.kubeconfigPath, ['delete', 'pod', 'stubborn', '--wait=true', '--timeout=20s']);
+    const took = Date.now() - startedAt;
+    assert.ok(took >= 900 && took < 10_000, `delete took ${took} ms; grace was 1 s`);
+    await waitUntil('stubborn process gone', async () => sim.pids().length < pids.length, 5000);
+    await kubectlOk(cp.kubeconfigPath, ['delete', 'pod', 'crasher', 'oneshot', '--wait=true', '--timeout=20s']);
   });
 
   it('stopApiServer -> API unreachable; startApiServer -> API answers and the sim runs new pods', async () => {

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { ContainerConfigError, expandVars, pathRewriter, planContainer, type PlanContext } from './containerPlan.js';
+
+const pod: V1Pod = {
+  metadata: { name: 'edge-7d9f', namespace: 'media', uid: 'u-1', labels: { app: 'edge' } },
+  spec: { nodeName: 'sim-1', serviceAccountName: 'edge', containers: [] },
+};
+
+const ctx = (over: Partial<PlanContext> = {}): PlanContext => ({
+  pod,
+  podIP: '127.10.0.5',
+  hostIP: '127.0.0.1',
+  repoRoot: '/repo',
+  nodeExecPath: '/opt/node24/bin/node',
+  volumeDirs: new Map([['config', '/tmp/sim/pods/u-1/volumes/config']]),
+  configMaps: new Map([['edge-config', { mode: 'shared' }]]),
+  secrets: new Map([['edge-token', { token: 's3cret' }]]),
+  baseEnv: { PATH: '/usr/bin' },
+  ...over,
+});
+
+const mediaNode: V1Container = {
+  name: 'media-node',
+  image: 'registry.example/media-node:1.2.3',
+  command: ['node', '/app/dist/media-node/main.js'],
+  args: ['--config', '/etc/mediafleet/media-node.yaml'],
+  ports: [{ name: 'http', containerPort: 8117 }],
+  volumeMounts: [{ name: 'config', mountPath: '/etc/mediafleet' }],
+};
+
+test('planContainer on the media-node contract -> this node binary, repo dist, materialised config', () => {
+  const plan = planContainer(mediaNode, ctx());
+  assert.equal(plan.command, '/opt/node24/bin/node');
+  assert.deepEqual(plan.args, ['/repo/dist/media-node/main.js', '--config', '/tmp/sim/pods/u-1/volumes/config/media-node.yaml']);
+  assert.equal(plan.cwd, '/repo');
+});
+
+test('planContainer -> loopback network env for the pod IP and the image name', () => {
+  const { env } = planContainer(mediaNode, ctx());
+  assert.equal(env.MEDIAFLEET_IMAGE, 'registry.example/media-node:1.2.3');
+  assert.equal(env.MEDIA_NODE_HTTP_LISTEN, '127.10.0.5:8117');
+  assert.equal(env.MEDIA_NODE_METRICS_LISTEN, '127.10.0.5:9998');
+  assert.equal(env.MEDIA_NODE_PPROF_LISTEN, '127.10.0.5:9999');
+  assert.equal(env.MEDIA_NODE_UDP_HOST, '127.10.0.5');
+  assert.equal(env.MEDIA_NODE_ADDITIONAL_HOSTS, '127.10.0.5');
+  assert.equal(env.MEDIA_NODE_IPS_FROM_INTERFACES, 'false');
+  assert.equal(env.PATH, '/usr/bin');
+});
+
+test('planContainer without an http port -> listens on 8117', () => {
+  const { env } = planContainer({ ...mediaNode, ports: [] }, ctx());
+  assert.equal(env.MEDIA_NODE_HTTP_LISTEN, '127.10.0.5:8117');
+});
+
+test('planContainer with a non-node command -> runs it as written', () => {
+  const plan = planContainer({ name: 's', image: 'busybox', command: ['sleep', '3600'] }, ctx());
+  assert.equal(plan.command, 'sleep');
+  assert.deepEqual(plan.args, ['3600']);
+});
+
+test('planContainer with neither command nor args -> CreateContainerError', () => {
+  assert.throws(() => planContainer({ name: 's', image: 'busybox' }, ctx()), (err: unknown) => err instanceof ContainerConfigError && err.reason === 'CreateContainerError');
+});
+
+test('env: fieldRef, configMapKeyRef, secretKeyRef and $(VAR) expansion in args', () => {
+  const plan = planContainer(
+    {
+      name: 'c',
+      command: ['echo', '$(POD)', '$$(POD)', '$(UNKNOWN)'],
+      env: [
+        { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        { name: 'APP', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } },
+        { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'edge-config', key: 'mode' } } },
+        { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'edge-token', key: 'token' } } },
+        { name: 'URL', value: 'http://$(IP):8117' },
+      ],
+    },
+    ctx(),
+  );
+  assert.deepEqual(plan.args, ['edge-7d9f', '$(POD)', '$(UNKNOWN)']);
+  assert.equal(plan.env.NS, 'media');
+  assert.equal(plan.env.IP, '127.10.0.5');
+  assert.equal(plan.env.APP, 'edge');
+  assert.equal(plan.env.MODE, 'shared');
+  assert.equal(plan.env.TOKEN, 's3cret');
+  assert.equal(plan.env.URL, 'http://127.10.0.5:8117');
+});
+
+test('env from a missing configMap key -> CreateContainerConfigError; optional -> unset', () => {
+  const container = (optional: boolean): V1Container => ({
+    name: 'c',
+    command: ['true'],
+    env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'edge-config', key: 'nope', optional } } }],
+  });
+  assert.throws(() => planContainer(container(false), ctx()), (err: unknown) => err instanceof ContainerConfigError && err.reason === 'CreateContainerConfigError');
+  assert.equal(planContainer(container(true), ctx()).env.X, undefined);
+});
+
+test('envFrom with prefix, then env overrides it', () => {
+  const plan = planContainer(
+    { name: 'c', command: ['true'], envFrom: [{ configMapRef: { name: 'edge-config' }, prefix: 'CFG_' }], env: [{ name: 'CFG_mode', value: 'override' }] },
+    ctx(),
+  );
+  assert.equal(plan.env.CFG_mode, 'override');
+});
+
+test('pathRewriter: longest mount wins, --flag=path form, subPath, paths outside mounts untouched', () => {
+  const rewrite = pathRewriter(
+    {
+      name: 'c',
+      volumeMounts: [
+        { name: 'a', mountPath: '/etc/x/' },
+        { name: 'b', mountPath: '/etc/x/deep' },
+        { name: 'c', mountPath: '/etc/one.yaml', subPath: 'one.yaml' },
+      ],
+    },
+    { repoRoot: '/repo', volumeDirs: new Map([['a', '/v/a'], ['b', '/v/b'], ['c', '/v/c']]) },
+  );
+  assert.equal(rewrite('/etc/x/file'), '/v/a/file');
+  assert.equal(rewrite('/etc/x/deep/file'), '/v/b/file');
+  assert.equal(rewrite('--config=/etc/x/f.yaml'), '--config=/v/a/f.yaml');
+  assert.equal(rewrite('/etc/one.yaml'), '/v/c/one.yaml');
+  assert.equal(rewrite('/etc/xy'), '/etc/xy');
+  assert.equal(rewrite('/app/dist/main.js'), '/repo/dist/main.js');
+  assert.equal(rewrite('/application'), '/application');
+});
+
+test('expandVars: $$ escapes, unterminated $( stays', () => {
+  assert.equal(expandVars('a$(B)c', { B: 'b' }), 'abc');
+  assert.equal(expandVars('$$(B)', { B: 'b' }), '$(B)');
+  assert.equal(expandVars('$(B', { B: 'b' }), '$(B');
+  assert.equal(expandVars('cost $5', {}), 'cost $5');
+});
