@@ -1,0 +1,142 @@
+/**
+ * Turns benchmark steps into the numbers the issue asks for, and markdown tables (pure).
+ *
+ * - heap per viewer: least-squares slope of in-use memory after GC (heapUsed + external)
+ *   against N, with the idle node (publisher on, no viewer) as the N = 0 point;
+ * - CPU per delivered packet: server user+system CPU over the window / unique packets the
+ *   viewers received; compared with stock at the viewer counts where BOTH held < 0.5% loss
+ *   (median of the per-N ratios), since a path past its breakdown point delivers fewer
+ *   packets and its per-packet number stops meaning the same thing;
+ * - viewers held: the largest N measured with aggregate loss < 0.5% and every viewer up;
+ * - connect: the batch closest to 50 viewers joining at once while streaming.
+ */
+import type { Mode, ScenarioResult, StepResult } from "./scenario.js";
+import { linearFit, percentile } from "./stats.js";
+
+export const HELD_LOSS_PERCENT = 0.5;
+export const TARGETS = { cpuRatio: 0.5, heapRatio: 0.5, heldRatio: 2, connectP50Ms: 100 } as const;
+
+export interface ModeSummary {
+  mode: Mode;
+  heapPerViewerBytes: number;
+  heapPerViewerR2: number;
+  /** Same slope from the heap profile's in-use total (what the operator scrapes). */
+  profileHeapPerViewerBytes: number;
+  jsHeapPerViewerBytes: number;
+  cpuUsPerPacketMedian: number;
+  maxViewersHeld: number;
+  connectBatch?: { size: number; p50Ms: number; p95Ms: number; failed: number };
+  stoppedAt?: { viewers: number; reason: string };
+}
+
+export interface Ratios {
+  mode: Mode;
+  cpuPerPacket: number;
+  cpuComparedAt: number[];
+  heapPerViewer: number;
+  viewersHeld: number;
+  connectP50: number;
+  meets: { cpu: boolean; heap: boolean; held: boolean; connect: boolean };
+}
+
+const held = (s: StepResult) => s.lossPercent < HELD_LOSS_PERCENT && s.connectedViewers >= s.viewers;
+
+export function summarize(result: ScenarioResult): ModeSummary {
+  const points = (pick: (s: StepResult) => number | undefined, idle: number | undefined) => {
+    const pts: Array<[number, number]> = result.steps.flatMap((s) => (pick(s) === undefined ? [] : [[s.connectedViewers, pick(s)!] as [number, number]]));
+    if (idle !== undefined) pts.unshift([0, idle]);
+    return pts;
+  };
+  const fit = linearFit(points((s) => s.memory.inUse, result.idleMemory.inUse));
+  const profileFit = linearFit(points((s) => s.heapProfileInuseBytes, undefined));
+  const jsFit = linearFit(points((s) => s.memory.heapUsed, result.idleMemory.heapUsed));
+  const heldSteps = result.steps.filter(held);
+  const batches = result.steps.flatMap((s) => (s.batch ? [s.batch] : []));
+  const batch = batches.sort((a, b) => Math.abs(a.size - 50) - Math.abs(b.size - 50) || b.size - a.size)[0];
+  return {
+    mode: result.mode,
+    heapPerViewerBytes: Math.round(fit.slope),
+    heapPerViewerR2: Number(fit.r2.toFixed(3)),
+    profileHeapPerViewerBytes: Math.round(profileFit.slope),
+    jsHeapPerViewerBytes: Math.round(jsFit.slope),
+    cpuUsPerPacketMedian: percentile((heldSteps.length ? heldSteps : result.steps).map((s) => s.cpuUsPerDeliveredPacket), 50),
+    maxViewersHeld: Math.max(0, ...heldSteps.map((s) => s.viewers)),
+    ...(batch ? { connectBatch: { size: batch.size, p50Ms: batch.p50Ms, p95Ms: batch.p95Ms, failed: batch.failed } } : {}),
+    ...(result.stoppedAt ? { stoppedAt: result.stoppedAt } : {}),
+  };
+}
+
+export function ratiosAgainstStock(results: ScenarioResult[]): Ratios[] {
+  const stock = results.find((r) => r.mode === "stock");
+  if (!stock) return [];
+  const stockSummary = summarize(stock);
+  return results
+    .filter((r) => r.mode !== "stock")
+    .map((r) => {
+      const summary = summarize(r);
+      const common = r.steps.filter((s) => held(s)).flatMap((s) => {
+        const other = stock.steps.find((o) => o.viewers === s.viewers && held(o));
+        return other ? [[s.viewers, s.cpuUsPerDeliveredPacket / other.cpuUsPerDeliveredPacket] as const] : [];
+      });
+      const cpuPerPacket = common.length
+        ? percentile(common.map(([, ratio]) => ratio), 50)
+        : summary.cpuUsPerPacketMedian / stockSummary.cpuUsPerPacketMedian;
+      const heapPerViewer = summary.heapPerViewerBytes / stockSummary.heapPerViewerBytes;
+      const viewersHeld = stockSummary.maxViewersHeld > 0 ? summary.maxViewersHeld / stockSummary.maxViewersHeld : Number.POSITIVE_INFINITY;
+      const p50 = summary.connectBatch?.p50Ms ?? Number.NaN;
+      const connectP50 = p50 / (stockSummary.connectBatch?.p50Ms ?? Number.NaN);
+      return {
+        mode: r.mode,
+        cpuPerPacket: Number(cpuPerPacket.toFixed(3)),
+        cpuComparedAt: common.map(([n]) => n),
+        heapPerViewer: Number(heapPerViewer.toFixed(3)),
+        viewersHeld: Number(viewersHeld.toFixed(2)),
+        connectP50: Number(connectP50.toFixed(3)),
+        meets: {
+          cpu: cpuPerPacket <= TARGETS.cpuRatio,
+          heap: heapPerViewer <= TARGETS.heapRatio,
+          held: viewersHeld >= TARGETS.heldRatio,
+          connect: p50 <= TARGETS.connectP50Ms,
+        },
+      };
+    });
+}
+
+const kb = (bytes: number) => (Number.isFinite(bytes) ? (bytes / 1024).toFixed(1) : "n/a");
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+const mark = (ok: boolean) => (ok ? "yes" : "**no**");
+
+export function stepsTable(results: ScenarioResult[]): string {
+  const rows = [
+    "| mode | N | up | batch p50/p95 ms | server CPU % | µs/delivered pkt | loss % | worst viewer % | loop p99 ms | in-use MB (GC) | NACK hist KB | retrans | crowd CPU % |",
+    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of results) {
+    for (const s of r.steps) {
+      const batch = s.batch ? `${s.batch.p50Ms}/${s.batch.p95Ms} (${s.batch.size}${s.batch.failed ? `, ${s.batch.failed} failed` : ""})` : "";
+      rows.push(
+        `| ${r.mode} | ${s.viewers} | ${s.connectedViewers} | ${batch} | ${s.serverCpuPercent} | ${s.cpuUsPerDeliveredPacket} | ${s.lossPercent} | ${s.worstViewerLossPercent} | ${s.eventLoopP99Ms} | ${mb(s.memory.inUse)} | ${kb(s.nackHistoryBytes)} | ${s.retransmitted} | ${s.crowdCpuPercent} |`,
+      );
+    }
+  }
+  return rows.join("\n");
+}
+
+export function summaryTable(results: ScenarioResult[]): string {
+  const ratios = new Map(ratiosAgainstStock(results).map((r) => [r.mode, r]));
+  const rows = [
+    "| mode | heap/viewer KB (r²) | profile heap/viewer KB | µs/pkt (median, held) | viewers held <0.5% loss | connect p50/p95 ms (batch) | CPU ratio (≤0.5) | heap ratio (≤0.5) | held ratio (≥2) | connect p50 ≤100 ms |",
+    "|---|---:|---:|---:|---:|---|---:|---:|---:|---|",
+  ];
+  for (const r of results) {
+    const s = summarize(r);
+    const q = ratios.get(r.mode);
+    const connect = s.connectBatch ? `${s.connectBatch.p50Ms}/${s.connectBatch.p95Ms} (${s.connectBatch.size})` : "n/a";
+    const heldText = `${s.maxViewersHeld}${s.stoppedAt ? ` (stopped at ${s.stoppedAt.viewers})` : ""}`;
+    const ratioCells = q
+      ? [`${q.cpuPerPacket}x ${mark(q.meets.cpu)}`, `${q.heapPerViewer}x ${mark(q.meets.heap)}`, `${q.viewersHeld}x ${mark(q.meets.held)}`, `${s.connectBatch?.p50Ms ?? "n/a"} ms ${mark(q.meets.connect)}`]
+      : ["(baseline)", "(baseline)", "(baseline)", `${s.connectBatch?.p50Ms ?? "n/a"} ms`];
+    rows.push(`| ${r.mode} | ${kb(s.heapPerViewerBytes)} (${s.heapPerViewerR2}) | ${kb(s.profileHeapPerViewerBytes)} | ${s.cpuUsPerPacketMedian} | ${heldText} | ${connect} | ${ratioCells.join(" | ")} |`);
+  }
+  return rows.join("\n");
+}

@@ -1,0 +1,202 @@
+/**
+ * One benchmark mode end to end: a fresh media node (pprof on), the RTP publisher, a fresh
+ * viewer crowd; then for each viewer count N: connect the missing viewers as one batch,
+ * let them settle, measure a steady window, and read the node's memory after a GC.
+ */
+import { startMediaNode, freeUdpPort, type StartedNode } from "../support/media-node.js";
+import { startCrowd, type Crowd } from "./crowdClient.js";
+import type { ConnectResult, CrowdReport } from "./crowdProtocol.js";
+import { heapProfileSummary, memoryAfterGc, metricSum, processCpuMs, processRssBytes, scrapeMetrics, type MetricSamples } from "./nodeProbe.js";
+import { startRtpPublisher } from "./rtpPublisher.js";
+import { percentile } from "./stats.js";
+
+export const MODES = ["stock", "shared", "perViewer", "off"] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface ScenarioOptions {
+  mode: Mode;
+  viewerCounts: number[];
+  windowSeconds: number;
+  settleSeconds: number;
+  light: boolean;
+  historyPackets: number;
+  /** Stop ramping a mode once aggregate loss exceeds this (it has broken down). */
+  breakdownLoss: number;
+  log: (line: string) => void;
+}
+
+export interface BatchStats {
+  size: number;
+  failed: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  httpP50Ms: number;
+  iceP50Ms: number;
+  dtlsP50Ms: number;
+  errors: string[];
+}
+
+export interface StepResult {
+  viewers: number;
+  connectedViewers: number;
+  batch?: BatchStats;
+  windowMs: number;
+  serverCpuMs: number;
+  serverCpuPercent: number;
+  packetsSent: number;
+  packetsDelivered: number;
+  packetsExpected: number;
+  cpuUsPerDeliveredPacket: number;
+  cpuUsPerSentPacket: number;
+  lossPercent: number;
+  worstViewerLossPercent: number;
+  viewersOverHalfPercentLoss: number;
+  retransmitted: number;
+  nackRequests: number;
+  nackSuppressed: number;
+  senderReports: number;
+  nackHistoryBytes: number;
+  eventLoopP99Ms: number;
+  crowdCpuPercent: number;
+  crowdLoopP99Ms: number;
+  memory: { heapUsed: number; external: number; inUse: number; rss: number; gc: boolean };
+  heapProfileInuseBytes?: number;
+  heapProfileTop?: Array<{ function: string; bytes: number }>;
+}
+
+export interface ScenarioResult {
+  mode: Mode;
+  fanout: "stock" | "lean";
+  nackMode: string;
+  steps: StepResult[];
+  stoppedAt?: { viewers: number; reason: string };
+  /** Memory after GC with the publisher running and no viewer. */
+  idleMemory: StepResult["memory"];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (v: number, digits = 1) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : v);
+
+function batchStats(results: ConnectResult[]): BatchStats {
+  const ok = results.filter((r) => r.ok);
+  const ms = (pick: (r: ConnectResult) => number | undefined) => ok.map(pick).filter((v): v is number => v !== undefined);
+  return {
+    size: results.length,
+    failed: results.length - ok.length,
+    p50Ms: round(percentile(ms((r) => r.connectMs), 50)),
+    p95Ms: round(percentile(ms((r) => r.connectMs), 95)),
+    maxMs: round(Math.max(...ms((r) => r.connectMs), Number.NaN)),
+    httpP50Ms: round(percentile(ms((r) => r.httpMs), 50)),
+    iceP50Ms: round(percentile(ms((r) => r.iceMs), 50)),
+    dtlsP50Ms: round(percentile(ms((r) => r.dtlsMs), 50)),
+    errors: [...new Set(results.filter((r) => !r.ok).map((r) => r.error ?? "?"))].slice(0, 3),
+  };
+}
+
+async function memory(node: StartedNode) {
+  const m = await memoryAfterGc(node.pprofUrl, node.metricsUrl);
+  return { heapUsed: m.heapUsed, external: m.external, inUse: m.heapUsed + m.external, rss: m.rss || processRssBytes(node.pid), gc: m.gc };
+}
+
+function delta(after: MetricSamples, before: MetricSamples, name: string): number {
+  return metricSum(after, name) - metricSum(before, name);
+}
+
+async function measureWindow(node: StartedNode, crowd: Crowd, options: ScenarioOptions) {
+  const before = await scrapeMetrics(node.metricsUrl); // also resets prom-client's event-loop histogram
+  const cpu0 = processCpuMs(node.pid);
+  const t0 = performance.now();
+  await crowd.startWindow();
+  await sleep(options.windowSeconds * 1000);
+  const report: CrowdReport = await crowd.report();
+  const cpu1 = processCpuMs(node.pid);
+  const windowMs = performance.now() - t0;
+  const after = await scrapeMetrics(node.metricsUrl);
+  return { before, after, serverCpuMs: cpu1 - cpu0, windowMs, report };
+}
+
+export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
+  const { mode, log } = options;
+  const fanout = mode === "stock" ? "stock" : "lean";
+  const nackMode = mode === "stock" ? "perViewer" : mode;
+  const rtpPort = await freeUdpPort();
+  const node = await startMediaNode({
+    config: {
+      // info: the harness waits for the "media node ready" line; sessions log a line or two each.
+      log: { level: "info" },
+      webrtc: { nack: { mode: nackMode, historyPackets: options.historyPackets }, maxSessions: 5000 },
+      paths: [{ name: "bench", source: { rtp: { host: "127.0.0.1", port: rtpPort, codec: "VP8", payloadType: 96, clockRate: 90000 } } }],
+    },
+    env: { MEDIA_NODE_FANOUT: fanout },
+    timeoutMs: 30_000,
+  });
+  const publisher = startRtpPublisher({ host: "127.0.0.1", port: rtpPort });
+  let crowd: Crowd | undefined;
+  const result: ScenarioResult = { mode, fanout, nackMode, steps: [], idleMemory: { heapUsed: 0, external: 0, inUse: 0, rss: 0, gc: false } };
+  try {
+    crowd = await startCrowd({ light: options.light });
+    await sleep(2000);
+    result.idleMemory = await memory(node);
+    log(`[${mode}] node pid ${node.pid}, crowd pid ${crowd.pid} (${options.light ? "light" : "full"}), idle in-use ${(result.idleMemory.inUse / 1e6).toFixed(1)} MB`);
+    let connected = 0;
+    for (const n of options.viewerCounts) {
+      let batch: BatchStats | undefined;
+      if (n > connected) {
+        const results = await crowd.connect(`${node.httpUrl}/bench/whep`, n - connected, { timeoutMs: 30_000 });
+        batch = batchStats(results);
+        connected += batch.size - batch.failed;
+        log(`[${mode}] N=${n}: batch of ${batch.size} connected p50 ${batch.p50Ms} ms p95 ${batch.p95Ms} ms, ${batch.failed} failed${batch.errors.length ? ` (${batch.errors.join("; ")})` : ""}`);
+      }
+      await sleep(options.settleSeconds * 1000);
+      const w = await measureWindow(node, crowd, options);
+      const viewers = w.report.viewers.filter((v) => v.state === "connected");
+      const delivered = viewers.reduce((s, v) => s + v.received, 0);
+      const expected = viewers.reduce((s, v) => s + v.expected, 0);
+      const lossOf = (v: { received: number; expected: number }) => (v.expected > 0 ? 100 * (1 - v.received / v.expected) : 100);
+      const sent = delta(w.after, w.before, "mediafleet_rtp_packets_sent_total");
+      const mem = await memory(node);
+      const profile = await heapProfileSummary(node.pprofUrl);
+      const step: StepResult = {
+        viewers: n,
+        connectedViewers: viewers.length,
+        ...(batch ? { batch } : {}),
+        windowMs: Math.round(w.windowMs),
+        serverCpuMs: Math.round(w.serverCpuMs),
+        serverCpuPercent: round((100 * w.serverCpuMs) / w.windowMs),
+        packetsSent: sent,
+        packetsDelivered: delivered,
+        packetsExpected: expected,
+        cpuUsPerDeliveredPacket: round((w.serverCpuMs * 1000) / delivered, 2),
+        cpuUsPerSentPacket: round((w.serverCpuMs * 1000) / sent, 2),
+        lossPercent: round(expected > 0 ? 100 * (1 - delivered / expected) : 100, 3),
+        worstViewerLossPercent: round(Math.max(0, ...viewers.map(lossOf)), 2),
+        viewersOverHalfPercentLoss: viewers.filter((v) => lossOf(v) >= 0.5).length,
+        retransmitted: delta(w.after, w.before, "mediafleet_rtp_retransmitted_packets_total"),
+        nackRequests: delta(w.after, w.before, "mediafleet_nack_requests_total"),
+        nackSuppressed: delta(w.after, w.before, "mediafleet_nack_suppressed_total"),
+        senderReports: delta(w.after, w.before, "mediafleet_rtcp_sender_reports_total"),
+        nackHistoryBytes: metricSum(w.after, "mediafleet_nack_history_bytes"),
+        eventLoopP99Ms: round(metricSum(w.after, "nodejs_eventloop_lag_p99_seconds") * 1000, 2),
+        crowdCpuPercent: round((100 * w.report.cpuMs) / w.report.windowMs),
+        crowdLoopP99Ms: round(w.report.loopP99Ms, 2),
+        memory: mem,
+        ...(profile ? { heapProfileInuseBytes: profile.inuseBytes, heapProfileTop: profile.top } : {}),
+      };
+      result.steps.push(step);
+      log(
+        `[${mode}] N=${n}: ${viewers.length} up, cpu ${step.serverCpuPercent}% = ${step.cpuUsPerDeliveredPacket} µs/pkt, loss ${step.lossPercent}% (worst ${step.worstViewerLossPercent}%), loop p99 ${step.eventLoopP99Ms} ms, in-use ${(mem.inUse / 1e6).toFixed(1)} MB, crowd cpu ${step.crowdCpuPercent}%`,
+      );
+      if (step.lossPercent > options.breakdownLoss * 100 || viewers.length < n * 0.8) {
+        result.stoppedAt = { viewers: n, reason: viewers.length < n * 0.8 ? `only ${viewers.length} of ${n} viewers connected` : `loss ${step.lossPercent}%` };
+        log(`[${mode}] stopping the ramp at N=${n}: ${result.stoppedAt.reason}`);
+        break;
+      }
+    }
+  } finally {
+    await crowd?.stop().catch(() => undefined);
+    await publisher.close();
+    await node.stop();
+  }
+  return result;
+}
