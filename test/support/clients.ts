@@ -31,7 +31,16 @@ export interface PublishOptions {
   audio?: boolean;
 }
 
-export interface ViewOptions { id: string; url: string; token?: string; audio?: boolean; /** POST, then close the peer without ICE */ abandon?: boolean }
+export interface ViewOptions {
+  id: string;
+  url: string;
+  token?: string;
+  audio?: boolean;
+  /** POST, then close the peer without ICE */
+  abandon?: boolean;
+  /** video codecs to offer, default ["VP8", "H264"] */
+  videoCodecs?: Array<"VP8" | "H264">;
+}
 
 /** [sequenceNumber, payloadType, ssrc, pattern counter, 1 if a VP8 keyframe start] */
 export type ReceivedPacket = [number, number, number, number, number];

@@ -11,7 +11,7 @@
  *   publish { id, url, token?, fps?, packetsPerFrame?, payloadBytes?, keyframeEvery?, audio? }
  *       -> { status, headers, location, etag, body }; sends the VP8 test pattern
  *          (counter in the last 4 payload bytes) once connected; a PLI forces a keyframe.
- *   view { id, url, token?, audio?, abandon? } -> same shape; records every video RTP packet
+ *   view { id, url, token?, audio?, abandon?, videoCodecs? (default ["VP8","H264"]) } -> same shape; records every video RTP packet
  *       received. `abandon: true` closes the peer right after the POST, never doing ICE.
  *   report { id } -> { sent } for a publisher; { packets: [[seq, pt, ssrc, counter, key]], state } for a viewer.
  *   stopSending { id } -> { sent }
@@ -21,7 +21,7 @@
  *   exit -> closes everything and exits 0
  */
 import { createInterface } from "node:readline";
-import { MediaStreamTrack, RTCPeerConnection, type RTCRtpTransceiver } from "werift";
+import { MediaStreamTrack, RTCPeerConnection, useH264, useOPUS, useVP8, type RTCRtpTransceiver } from "werift";
 import { isVp8Keyframe } from "../../media-node/ingest/keyframe.js";
 import { createVp8Pattern, patternCounter } from "../../media-node/ingest/vp8-pattern.js";
 
@@ -37,8 +37,11 @@ interface Client {
 const clients = new Map<string, Client>();
 const emit = (line: object) => process.stdout.write(JSON.stringify(line) + "\n");
 
-function newPeer(): RTCPeerConnection {
+const VIDEO_CODECS = { VP8: () => useVP8(), H264: () => useH264() } as const;
+
+function newPeer(videoCodecs: Array<keyof typeof VIDEO_CODECS> = ["VP8", "H264"]): RTCPeerConnection {
   return new RTCPeerConnection({
+    codecs: { video: videoCodecs.map((name) => VIDEO_CODECS[name]()), audio: [useOPUS()] },
     iceServers: [],
     iceUseIpv4: false,
     iceUseIpv6: false,
@@ -130,7 +133,7 @@ async function publish(args: any) {
 }
 
 async function view(args: any) {
-  const client: Client = { pc: newPeer(), token: args.token, sent: 0, packets: [] };
+  const client: Client = { pc: newPeer(args.videoCodecs), token: args.token, sent: 0, packets: [] };
   clients.set(args.id, client);
   client.pc.addTransceiver("video", { direction: "recvonly" });
   if (args.audio) client.pc.addTransceiver("audio", { direction: "recvonly" });

@@ -1,0 +1,71 @@
+/**
+ * Process lifecycle of media-node: SIGTERM with live sessions drains and exits 0 within
+ * 10 s (viewers see their DTLS transport closed); a bad config exits 1 naming the field
+ * path before anything listens.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startClientProcess } from "../support/clients.js";
+import { spawnTsx } from "../support/child.js";
+import { freeTcpPort, freeUdpPort, startMediaNode, writeConfigFile } from "../support/media-node.js";
+
+test("SIGTERM with a publisher, viewers, an RTP ingest and a test pattern -> exit 0 within 10 s", { timeout: 60_000 }, async (t) => {
+  const node = await startMediaNode({
+    config: {
+      paths: [
+        { name: "cam1" },
+        { name: "cam2", source: { rtp: { host: "127.0.0.1", port: await freeUdpPort(), codec: "VP8" } } },
+        { name: "pattern", source: { testPattern: { fps: 30, packetsPerSecond: 120 } } },
+      ],
+    },
+  });
+  t.after(() => node.stop());
+  const clients = await startClientProcess();
+  t.after(() => clients.stop());
+
+  assert.equal((await clients.publish({ id: "pub", url: `${node.httpUrl}/cam1/whip` })).status, 201);
+  await clients.waitConnected("pub");
+  for (const [id, path] of [["v1", "cam1"], ["v2", "cam1"], ["v3", "pattern"]] as const) {
+    assert.equal((await clients.view({ id, url: `${node.httpUrl}/${path}/whep` })).status, 201);
+    await clients.waitConnected(id);
+  }
+
+  const exit = await node.stop();
+  t.diagnostic(`SIGTERM -> exit ${exit.code} in ${exit.ms} ms`);
+  assert.equal(exit.signal, null, "exited by itself, not killed");
+  assert.equal(exit.code, 0);
+  assert.ok(exit.ms < 10_000, `took ${exit.ms} ms`);
+  for (const id of ["v1", "v2", "v3", "pub"]) await clients.waitEvent(id, "dtls", 5000, (e) => e.state === "closed");
+  const logs = node.logs().map((l) => l.msg);
+  assert.ok(logs.includes("shutting down") && logs.includes("media node stopped"), JSON.stringify(logs));
+  await assert.rejects(fetch(`${node.httpUrl}/healthz`), "the HTTP port is closed");
+});
+
+test("a bad config exits 1 with the field path and message, before anything listens", { timeout: 30_000 }, async () => {
+  const httpPort = await freeTcpPort();
+  const file = writeConfigFile(
+    [`http: { listen: "127.0.0.1:${httpPort}" }`, "webrtc:", "  nack: { mode: sometimes, historyPackets: 500 }", "paths: [{ name: cam1, bogus: 1 }]"].join("\n"),
+  );
+  const child = spawnTsx(["media-node/main.ts", "--config", file]);
+  const exit = await Promise.race([child.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("did not exit")), 20_000))]);
+  assert.equal(exit.code, 1);
+  const stderr = child.stderr.join("\n");
+  assert.match(stderr, /webrtc\.nack\.mode: must be equal to one of the allowed values \(shared, perViewer, off\)/);
+  assert.match(stderr, /webrtc\.nack\.historyPackets/);
+  assert.match(stderr, /paths\.0\.bogus: unknown key/);
+  assert.ok(!child.lines.some((l) => l.includes("media node ready")), "nothing started");
+
+  const missing = spawnTsx(["media-node/main.ts", "--config", "/nonexistent/media-node.yaml"]);
+  assert.equal((await missing.exited).code, 1);
+  assert.match(missing.stderr.join("\n"), /cannot read config file \/nonexistent\/media-node\.yaml/);
+});
+
+test("MEDIA_NODE_CONFIG names the file when --config is absent; SIGINT also exits 0", { timeout: 30_000 }, async () => {
+  const file = writeConfigFile({ http: { listen: "127.0.0.1:0" }, metrics: { listen: "127.0.0.1:0" }, pprof: { listen: "127.0.0.1:0" }, webrtc: { udpHost: "127.0.0.1", udpPort: await freeUdpPort(), ipsFromInterfaces: false, additionalHosts: ["127.0.0.1"] }, paths: [{ name: "from-env" }] });
+  const child = spawnTsx(["media-node/main.ts"], { env: { MEDIA_NODE_CONFIG: file } });
+  const ready = JSON.parse(await child.waitForLine((l) => l.includes("media node ready"), 20_000)) as { http: string };
+  const paths = (await (await fetch(`${ready.http}/v1/paths`)).json()) as { paths: Array<{ name: string }> };
+  assert.deepEqual(paths.paths.map((p) => p.name), ["from-env"]);
+  child.process.kill("SIGINT");
+  assert.equal((await child.exited).code, 0);
+});
