@@ -92,6 +92,23 @@ async function memoryAfterGc(base: string, headers: Record<string, string> = {})
   return ((await res.json()) as { memoryUsage: { heapUsed: number; external: number } }).memoryUsage;
 }
 
+/** Fetches the heap profile after GC and checks its in-use total against heapUsed + external. */
+async function assertHeapAgreesWithMemoryUsage(base: string): Promise<Profile> {
+  const before = await memoryAfterGc(base);
+  const res = await fetch(`${base}/debug/pprof/heap?gc=1`, { signal: AbortSignal.timeout(20_000) });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "application/octet-stream");
+  const profile = decodeProfile(await res.arrayBuffer());
+  const after = await memoryAfterGc(base);
+  const types = profile.sampleType.map((t) => `${str(profile, t.type)}/${str(profile, t.unit)}`);
+  assert.deepEqual(types, ["inuse_objects/count", "inuse_space/bytes"]);
+  const expected = (before.heapUsed + before.external + after.heapUsed + after.external) / 2;
+  const inuse = total(profile, "inuse_space");
+  const ratio = inuse / expected;
+  assert.ok(ratio > 0.7 && ratio < 1.3, `profile in-use ${inuse} vs heapUsed+external ${expected} (ratio ${ratio.toFixed(3)})`);
+  return profile;
+}
+
 describe("pprof listener (observe servers in a child process)", { timeout: 120_000 }, () => {
   let fixture: Fixture;
   before(async () => {
@@ -100,18 +117,7 @@ describe("pprof listener (observe servers in a child process)", { timeout: 120_0
   after(() => fixture && stopChild(fixture.child));
 
   test("GET /debug/pprof/heap?gc=1 -> gzipped pprof with inuse_objects/inuse_space whose total agrees with memoryUsage within 30%", async () => {
-    const before = await memoryAfterGc(fixture.pprofBase);
-    const res = await fetch(`${fixture.pprofBase}/debug/pprof/heap?gc=1`, { signal: AbortSignal.timeout(20_000) });
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get("content-type"), "application/octet-stream");
-    const profile = decodeProfile(await res.arrayBuffer());
-    const after = await memoryAfterGc(fixture.pprofBase);
-    const types = profile.sampleType.map((t) => `${str(profile, t.type)}/${str(profile, t.unit)}`);
-    assert.deepEqual(types, ["inuse_objects/count", "inuse_space/bytes"]);
-    const expected = (before.heapUsed + before.external + after.heapUsed + after.external) / 2;
-    const inuse = total(profile, "inuse_space");
-    const ratio = inuse / expected;
-    assert.ok(ratio > 0.7 && ratio < 1.3, `profile in-use ${inuse} vs heapUsed+external ${expected} (ratio ${ratio.toFixed(3)})`);
+    const profile = await assertHeapAgreesWithMemoryUsage(fixture.pprofBase);
     assert.ok(total(profile, "inuse_objects") > 1000, "object counts are sampled too");
     // Real allocation sites: the fixture's 150k retained objects (~10 MB) show under their function.
     const retained = leafBytes(profile, "retainTestObjects");
@@ -217,17 +223,30 @@ const nodeWiresObserve = readFileSync(join(REPO_ROOT, "media-node", "node.ts"), 
 
 describe("media node process", { timeout: 120_000 }, () => {
   test(
-    "metrics has every DESIGN name; pprof answers on its own port only (not metrics, not HTTP)",
+    "metrics has every DESIGN name; heap profile agrees with memoryUsage; pprof on its own port only (not metrics, not HTTP)",
     { skip: !nodeWiresObserve && "media-node/node.ts does not call startObserveServers yet" },
     async (t) => {
       const { startMediaNode } = await import("../support/media-node.js");
+      const { startClientProcess } = await import("../support/clients.js");
       const node = await startMediaNode({ config: { paths: [{ name: "cam1" }] } });
       t.after(() => node.stop());
+      // Under load: one publisher and three viewers streaming while the profile is taken.
+      const clients = await startClientProcess();
+      t.after(() => clients.stop());
+      assert.equal((await clients.publish({ id: "pub", url: `${node.httpUrl}/cam1/whip` })).status, 201);
+      await clients.waitConnected("pub", 20_000);
+      for (const id of ["v1", "v2", "v3"]) {
+        assert.equal((await clients.view({ id, url: `${node.httpUrl}/cam1/whep` })).status, 201);
+        await clients.waitConnected(id, 20_000);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.ok((await clients.report("v3")).packets.length > 0, "viewers receive media");
       const text = await (await fetch(node.metricsUrl)).text();
       for (const name of DESIGN_METRICS) assert.match(text, new RegExp(`^# TYPE ${name} `, "m"), `${name} on /metrics`);
-      const heap = await fetch(`${node.pprofUrl}/debug/pprof/heap`, { signal: AbortSignal.timeout(20_000) });
-      assert.equal(heap.status, 200);
-      assert.ok(decodeProfile(await heap.arrayBuffer()).sample.length > 0);
+      const pprofBase = node.pprofUrl.replace(/\/debug\/pprof\/?$/, "");
+      const profile = await assertHeapAgreesWithMemoryUsage(pprofBase);
+      const functions = new Set(profile.function.map((f) => str(profile, f.name)));
+      assert.ok(functions.size > 20, "a real node's heap has many allocation sites");
       const metricsBase = node.metricsUrl.replace(/\/metrics$/, "");
       for (const base of [metricsBase, node.httpUrl]) {
         const res = await fetch(`${base}/debug/pprof/heap`, { signal: AbortSignal.timeout(10_000) });

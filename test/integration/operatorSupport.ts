@@ -47,7 +47,11 @@ export async function controlPlaneWithCrd(): Promise<ControlPlane> {
   const cp = await startControlPlane();
   try {
     await kubectl(cp.kubeconfigPath, ["apply", "--server-side", "-f", `${REPO_ROOT}/crds/mediaserver.yaml`]);
-    await kubectl(cp.kubeconfigPath, ["wait", "--for=condition=Established", "crd/mediaservers.mediafleet.io", "--timeout=30s"]);
+    // (`kubectl wait` fails outright while the new CRD has no conditions yet, so poll.)
+    await waitFor("CRD Established", async () => {
+      const crd = await kubectlJson(cp.kubeconfigPath, ["get", "crd", "mediaservers.mediafleet.io"]);
+      return crd.status?.conditions?.some((c: { type: string; status: string }) => c.type === "Established" && c.status === "True");
+    }, 30_000, 200);
     // The namespace "default" exists once the API server's bootstrap controller made it.
     await waitFor("namespace default", () => kubectl(cp.kubeconfigPath, ["get", "namespace", "default", "-o", "name"]).then(Boolean), 30_000, 200);
   } catch (error) {
