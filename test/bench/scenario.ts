@@ -94,8 +94,11 @@ function batchStats(results: ConnectResult[]): BatchStats {
   };
 }
 
+/** http://host:port of the pprof listener, whether the URL given ends in /debug/pprof/ or not. */
+const pprofBase = (node: StartedNode) => node.pprofUrl.replace(/\/debug\/pprof\/?$/, "");
+
 async function memory(node: StartedNode) {
-  const m = await memoryAfterGc(node.pprofUrl, node.metricsUrl);
+  const m = await memoryAfterGc(pprofBase(node), node.metricsUrl);
   return { heapUsed: m.heapUsed, external: m.external, inUse: m.heapUsed + m.external, rss: m.rss || processRssBytes(node.pid), gc: m.gc };
 }
 
@@ -156,7 +159,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       const lossOf = (v: { received: number; expected: number }) => (v.expected > 0 ? 100 * (1 - v.received / v.expected) : 100);
       const sent = delta(w.after, w.before, "mediafleet_rtp_packets_sent_total");
       const mem = await memory(node);
-      const profile = await heapProfileSummary(node.pprofUrl);
+      const profile = await heapProfileSummary(pprofBase(node));
       const step: StepResult = {
         viewers: n,
         connectedViewers: viewers.length,
