@@ -30,13 +30,24 @@ export function createReportScheduler(options: ReportSchedulerOptions): ReportSc
   let total = 0;
   let cursor = 0;
   let timer: unknown;
+  let nextDue = 0;
   let closed = false;
 
+  // Timers fire late, never early: a tick serves every slot that is due by now, so the
+  // interval holds on average instead of stretching by the timer's drift.
   const tick = () => {
-    const slot = slots[cursor]!;
-    cursor = (cursor + 1) % slotCount;
-    if (slot.size === 0) return;
     const now = clock.now();
+    let guard = slotCount;
+    while (now >= nextDue && guard-- > 0) {
+      serve(slots[cursor]!, now);
+      cursor = (cursor + 1) % slotCount;
+      nextDue += tickMs;
+    }
+    if (now >= nextDue) nextDue = now + tickMs; // stalled for a whole interval: skip, don't burst
+  };
+
+  const serve = (slot: Set<ReportTarget>, now: number) => {
+    if (slot.size === 0) return;
     let sent = 0;
     for (const target of slot) {
       try {
@@ -65,7 +76,10 @@ export function createReportScheduler(options: ReportSchedulerOptions): ReportSc
       const slot = slots[leastLoaded()]!;
       slot.add(target);
       total++;
-      timer ??= clock.setInterval(tick, tickMs);
+      if (timer === undefined) {
+        nextDue = clock.now() + tickMs;
+        timer = clock.setInterval(tick, tickMs);
+      }
       let removed = false;
       return () => {
         if (removed) return;
