@@ -112,7 +112,9 @@
       if (quietFor > (playing ? STALL_MS : 15000)) {
         throw new Error(playing ? "stream ended (no frames for " + Math.round(quietFor / 1000) + " s)" : "no media arrived");
       }
-      await sleep(1000, signal);
+      // Look often until the first frame (so connect and first-frame times are precise),
+      // then once a second.
+      await sleep(playing ? 1000 : 100, signal);
     }
   }
 

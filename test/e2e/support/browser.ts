@@ -25,10 +25,14 @@ export const DESIGN_FLAGS = [
 
 export interface LaunchOptions {
   /**
-   * `hidden` (Chromium's default): pages without a camera grant offer `<uuid>.local` host
-   * candidates. `exposed`: raw IPs everywhere (`WebRtcHideLocalIpsWithMdns` off).
+   * Keep `--use-fake-ui-for-media-stream` (default true). With it, Chromium treats every page
+   * as granted a camera and offers raw-IP host candidates. Without it, a page with no grant
+   * offers only `<uuid>.local` names (and only when the namespace has a default route, which
+   * `enterFreshNetns` provides): the case that exercises the node's `mdns.mode`.
    */
-  hostCandidates?: "hidden" | "exposed";
+  fakeMediaUi?: boolean;
+  /** `--disable-features=WebRtcHideLocalIpsWithMdns`: raw IPs even without a grant. */
+  exposeHostIps?: boolean;
   /** Extra switches, e.g. for a single experiment. */
   extraArgs?: string[];
 }
@@ -40,8 +44,10 @@ export interface LaunchedBrowser {
 
 export async function launchChromium(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
   const userDataDir = await mkdtemp(join(tmpdir(), "mediafleet-chromium-"));
+  const fakeUi = options.fakeMediaUi ?? true;
+  const designFlags = DESIGN_FLAGS.filter((flag) => fakeUi || flag !== "--use-fake-ui-for-media-stream");
   const args = [
-    ...DESIGN_FLAGS,
+    ...designFlags,
     // Our only network is loopback; Chromium skips loopback ICE candidates without this.
     "--allow-loopback-in-peer-connection",
     // Background tabs must keep decoding: two pages (publisher and player) share one window.
@@ -49,7 +55,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Launc
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",
     "--autoplay-policy=no-user-gesture-required",
-    ...(options.hostCandidates === "exposed" ? ["--disable-features=WebRtcHideLocalIpsWithMdns"] : []),
+    ...(options.exposeHostIps ? ["--disable-features=WebRtcHideLocalIpsWithMdns"] : []),
     ...(options.extraArgs ?? []),
   ];
   let context: BrowserContext;

@@ -72,57 +72,61 @@ export interface Playback {
  * RTCPeerConnection (the test's measurement, independent of the page's overlay code).
  */
 export async function watchPlayback(page: Page, seconds: number): Promise<Playback> {
-  return page.evaluate(async (secs) => {
-    const pc: RTCPeerConnection | null = (window as any).__mediafleet?.pc ?? null;
-    if (!pc) throw new Error("player has no peer connection");
-    const video = document.querySelector("video") as HTMLVideoElement;
-    let presented = 0;
-    let lastFrameAt: number | null = null;
-    let longest: number | null = null;
-    let watching = true;
-    const hasRvfc = typeof (video as any).requestVideoFrameCallback === "function";
-    const onFrame = (now: number) => {
-      if (!watching) return;
-      presented++;
-      if (lastFrameAt !== null) longest = Math.max(longest ?? 0, now - lastFrameAt);
-      lastFrameAt = now;
-      (video as any).requestVideoFrameCallback(onFrame);
-    };
-    if (hasRvfc) (video as any).requestVideoFrameCallback(onFrame);
-    const samples: any[] = [];
-    const started = performance.now();
-    for (let i = 0; i <= secs; i++) {
-      const report = await pc.getStats();
-      report.forEach((s: any) => {
-        if (s.type !== "inbound-rtp" || s.kind !== "video") return;
-        samples.push({
-          t: Math.round(performance.now() - started),
-          framesDecoded: s.framesDecoded ?? 0,
-          framesDropped: s.framesDropped ?? null,
-          freezeCount: s.freezeCount ?? null,
-          totalFreezesDuration: s.totalFreezesDuration ?? null,
-          packetsReceived: s.packetsReceived ?? 0,
-          packetsLost: s.packetsLost ?? 0,
-          nackCount: s.nackCount ?? 0,
-          bytesReceived: s.bytesReceived ?? 0,
-          frameWidth: s.frameWidth ?? null,
-          frameHeight: s.frameHeight ?? null,
-        });
-      });
-      if (i < secs) await new Promise((r) => setTimeout(r, 1000));
-    }
-    watching = false;
-    // A frame gap still open at the end counts too: a stream that stopped is a freeze.
-    if (lastFrameAt !== null) longest = Math.max(longest ?? 0, performance.now() - lastFrameAt);
-    return {
-      samples,
-      videoWidth: video.videoWidth,
-      videoHeight: video.videoHeight,
-      longestFrameGapMs: hasRvfc ? (longest === null ? null : Math.round(longest)) : null,
-      presentedFrames: presented,
-    };
-  }, seconds);
+  // Sent as source text: tsx/esbuild would wrap named functions in a `__name` helper that
+  // does not exist inside the page.
+  return page.evaluate(`(${WATCH_PLAYBACK_SOURCE})(${Number(seconds)})`) as Promise<Playback>;
 }
+
+const WATCH_PLAYBACK_SOURCE = `async function watch(secs) {
+  const pc = (window.__mediafleet && window.__mediafleet.pc) || null;
+  if (!pc) throw new Error("player has no peer connection");
+  const video = document.querySelector("video");
+  let presented = 0;
+  let lastFrameAt = null;
+  let longest = null;
+  let watching = true;
+  const hasRvfc = typeof video.requestVideoFrameCallback === "function";
+  function onFrame(now) {
+    if (!watching) return;
+    presented++;
+    if (lastFrameAt !== null) longest = Math.max(longest ?? 0, now - lastFrameAt);
+    lastFrameAt = now;
+    video.requestVideoFrameCallback(onFrame);
+  }
+  if (hasRvfc) video.requestVideoFrameCallback(onFrame);
+  const samples = [];
+  const started = performance.now();
+  for (let i = 0; i <= secs; i++) {
+    const report = await pc.getStats();
+    report.forEach((s) => {
+      if (s.type !== "inbound-rtp" || s.kind !== "video") return;
+      samples.push({
+        t: Math.round(performance.now() - started),
+        framesDecoded: s.framesDecoded ?? 0,
+        framesDropped: s.framesDropped ?? null,
+        freezeCount: s.freezeCount ?? null,
+        totalFreezesDuration: s.totalFreezesDuration ?? null,
+        packetsReceived: s.packetsReceived ?? 0,
+        packetsLost: s.packetsLost ?? 0,
+        nackCount: s.nackCount ?? 0,
+        bytesReceived: s.bytesReceived ?? 0,
+        frameWidth: s.frameWidth ?? null,
+        frameHeight: s.frameHeight ?? null,
+      });
+    });
+    if (i < secs) await new Promise((r) => setTimeout(r, 1000));
+  }
+  watching = false;
+  // A gap still open at the end counts too: a stream that stopped is a freeze.
+  if (lastFrameAt !== null) longest = Math.max(longest ?? 0, performance.now() - lastFrameAt);
+  return {
+    samples,
+    videoWidth: video.videoWidth,
+    videoHeight: video.videoHeight,
+    longestFrameGapMs: hasRvfc && longest !== null ? Math.round(longest) : null,
+    presentedFrames: presented,
+  };
+}`;
 
 /** Per-second increase of framesDecoded; every step must be > 0 for "rising". */
 export function decodeSteps(samples: InboundSample[]): number[] {
