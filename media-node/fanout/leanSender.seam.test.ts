@@ -130,6 +130,23 @@ test("lean path on real werift peers -> rewritten packets arrive, NACK answered 
   assert.equal(stats.retransmitted, 1);
   assert.equal(stats.nackSuppressed, 2);
 
+  // a NACK naming an SSRC this connection never sent, and one listing 4,000 sequence numbers
+  const malformed = async (reason: string) =>
+    ((await metrics.malformedInput.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0);
+  await viewerTransport.sendRtcp([
+    new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc: 0xdeadbeef, lost: [1, 2, 3] }) }),
+  ]);
+  const huge = Array.from({ length: 4000 }, (_, i) => (first + 100 + i * 2) & 0xffff);
+  await viewerTransport.sendRtcp([new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc: sender.ssrc, lost: huge }) })]);
+  const deadline = Date.now() + 3000;
+  while ((await malformed("nack_unknown_ssrc")) < 1 || (await malformed("nack_too_many_seqs")) < 1) {
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(await malformed("nack_unknown_ssrc"), 1);
+  assert.equal(await malformed("nack_too_many_seqs"), 1);
+  assert.equal(forwarded.stats().retransmitted, 1, "neither NACK caused a retransmission (unknown SSRC; seqs never sent)");
+
   await within(3000, "a sender report at the viewer", () => srSeen.length > 0);
   assert.equal(srSeen[0], sender.ssrc);
   assert.equal((sender as unknown as { rtcpRunning: boolean }).rtcpRunning, true, "stock RTCP loop latched off");
