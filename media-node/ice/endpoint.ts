@@ -135,26 +135,31 @@ class MuxedIceEndpoint implements IceEndpoint {
   }
 
   private async addRemoteCandidate(agent: SeamAgent, candidate: SeamCandidate | undefined, forward: (c: SeamCandidate | undefined) => Promise<void>): Promise<void> {
-    const mode = this.opts.mdnsMode;
-    if (mode === "perConnection") return this.addViaWerift(candidate, forward);
-
     let gate = this.gates.get(agent);
     if (!gate) this.gates.set(agent, (gate = new CandidateGate()));
-    // everything up to the first await runs in werift's call order (it does not await us)
+    // everything up to the first await runs in werift's call order (werift does not await us)
     if (!candidate) return this.settleEnd(gate.endOfCandidates(), forward);
-    const action = actionFor(candidate.host, mode);
+    const action = actionFor(candidate.host, this.opts.mdnsMode);
     if (action === "ignore") return this.events.candidatePath("mdnsIgnored");
-    if (action !== "resolveShared" || !this.resolver) {
+    if (action === "pass") {
       if (isIP(candidate.host) === this.mux.family) gate.candidateUsable();
       return forward(candidate);
     }
     gate.lookupStarted();
     let resolved = false;
     try {
-      candidate.host = await this.resolver.resolve(candidate.host);
-      resolved = true;
-      this.events.candidatePath("mdnsResolved");
-      await forward(candidate);
+      if (action === "resolveShared" && this.resolver) {
+        candidate.host = await this.resolver.resolve(candidate.host);
+        resolved = true;
+        this.events.candidatePath("mdnsResolved");
+        await forward(candidate);
+      } else {
+        // perConnection: werift resolves with its own multicast socket (and rewrites candidate.host)
+        this.events.mdnsQuery("perConnection");
+        await forward(candidate);
+        resolved = isIP(candidate.host) !== 0;
+        this.events.candidatePath(resolved ? "mdnsResolved" : "mdnsUnresolved");
+      }
     } catch {
       if (!resolved) this.events.candidatePath("mdnsUnresolved");
     } finally {
@@ -163,17 +168,10 @@ class MuxedIceEndpoint implements IceEndpoint {
     }
   }
 
+  /** end-of-candidates reaches werift only once no lookup is running and something usable arrived. */
   private async settleEnd(decision: "pass" | "defer" | "withhold", forward: (c: undefined) => Promise<void>): Promise<void> {
     if (decision === "pass") return forward(undefined);
     if (decision === "withhold") this.events.candidatePath("endOfCandidatesWithheld");
-  }
-
-  /** perConnection: werift resolves with its own socket; only count what it does. */
-  private async addViaWerift(candidate: SeamCandidate | undefined, forward: (c: SeamCandidate | undefined) => Promise<void>): Promise<void> {
-    if (!candidate || actionFor(candidate.host, "perConnection") !== "resolveWerift") return forward(candidate);
-    this.events.mdnsQuery("perConnection");
-    await forward(candidate);
-    this.events.candidatePath(isIP(candidate.host) !== 0 ? "mdnsResolved" : "mdnsUnresolved");
   }
 }
 
