@@ -109,10 +109,11 @@ export function candidatesToPort(sdp: string, fromPort: number, toPort: number):
 
 /**
  * Sends this page's WHEP exchange through the relay: the offer leaves without candidates,
- * the answer comes back naming the relay's port. Returns a counter of rewritten answers.
+ * the answer comes back naming the relay's port. Returns how many answers were rewritten
+ * and the last one (to check what the node negotiated).
  */
-export async function routeWhepThroughRelay(page: Page, relay: LossyRelay, nodePort: number): Promise<{ answers: number }> {
-  const seen = { answers: 0 };
+export async function routeWhepThroughRelay(page: Page, relay: LossyRelay, nodePort: number): Promise<{ answers: number; lastAnswer: string }> {
+  const seen = { answers: 0, lastAnswer: "" };
   await page.route(/\/whep$/, async (route) => {
     const request = route.request();
     if (request.method() !== "POST") return route.continue();
@@ -121,6 +122,7 @@ export async function routeWhepThroughRelay(page: Page, relay: LossyRelay, nodeP
     if (response.status() !== 201) return route.fulfill({ response, body });
     const rewritten = candidatesToPort(body, nodePort, relay.port);
     if (rewritten !== body) seen.answers++;
+    seen.lastAnswer = rewritten;
     return route.fulfill({ response, body: rewritten });
   });
   return seen;
