@@ -8,17 +8,22 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('usage: tsx test/cluster/cli.ts up [--keep-dir]\n');
     return 2;
   }
+  // Listen before starting anything: a Ctrl-C during start-up must still stop what started.
+  // (Signal listeners do not keep Node alive and the children are unref'd, hence the interval.)
+  const keepAlive = setInterval(() => {}, 60_000);
+  const interrupted = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const startedAt = Date.now();
   const cp = await startControlPlane({ keepDir: argv.includes('--keep-dir') });
   process.stderr.write(`control plane ready in ${Date.now() - startedAt} ms at ${cp.server}; logs in ${cp.dir}\n`);
   process.stderr.write(`  export KUBECONFIG=${cp.kubeconfigPath}\n`);
   process.stdout.write(`${cp.kubeconfigPath}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await interrupted;
   process.stderr.write('stopping control plane ...\n');
   await cp.stop();
+  clearInterval(keepAlive);
   return 0;
 }
 

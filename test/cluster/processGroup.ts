@@ -5,9 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 
 export interface GroupProcess {
+  /** Pid of the group leader (a guard shell; the command is its child, in the same group). */
   readonly pid: number;
   readonly logPath: string;
-  /** Resolves with the exit code (or the signal name) once the process has exited. */
+  /** Resolves with the exit code once the command has exited (128 + n when killed by signal n). */
   readonly exited: Promise<number | string>;
   hasExited(): boolean;
   /** SIGTERM to the group, SIGKILL after graceMs; resolves when the leader has exited. */
@@ -39,12 +40,34 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+// The group leader is a small bash guard around the real command: if this Node process dies
+// without running its exit hook (SIGKILL, or a signal's default action, as when a test runner
+// is interrupted), the guard sees its parent gone within a second and ends the command, so
+// no API server outlives its test. A signal sent to the group reaches the command directly.
+// (Non-interactive bash starts background commands with SIGINT ignored; stop with SIGTERM.)
+const GUARD = [
+  'parent=$1; shift',
+  '"$@" & child=$!',
+  "trap '' TERM INT HUP",
+  'while :; do',
+  '  sleep 1 & tick=$!',
+  // Returns as soon as either ends, so the command's exit is seen at once, not after the tick.
+  '  wait -n -p ended "$child" "$tick"; status=$?',
+  '  if [ "$ended" = "$child" ]; then kill "$tick" 2>/dev/null; exit "$status"; fi',
+  '  if ! kill -0 "$parent" 2>/dev/null; then',
+  '    kill -TERM "$child" 2>/dev/null',
+  '    for _ in 1 2 3; do kill -0 "$child" 2>/dev/null || break; sleep 1; done',
+  '    kill -KILL "$child" 2>/dev/null; wait "$child"; exit $?',
+  '  fi',
+  'done',
+].join('\n');
+
 export function spawnGroup(command: string, args: string[], logPath: string, options: SpawnGroupOptions = {}): GroupProcess {
   installExitHook();
   const logFd = openSync(logPath, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(command, args, {
+    child = spawn('bash', ['-c', GUARD, 'guard', String(process.pid), command, ...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', logFd, logFd],

@@ -85,6 +85,8 @@ export class PodWatch {
       };
       const onDone = (err: unknown) => {
         if (gone) resolve('relist');
+        // client-node ends a watch after 30 s without bytes; nothing is wrong, resume from rv.
+        else if ((err as Error | null)?.name === 'TimeoutError') resolve('closed');
         else if (err) {
           if (!this.stopped && httpStatusOf(err) !== 410 && (err as Error).name !== 'AbortError') this.handlers.onError(err);
           resolve('relist');
