@@ -33,7 +33,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
 
 function withDemoPath(config: MediaNodeConfig): MediaNodeConfig {
   if (config.paths.some((p) => p.name === "demo")) return config;
-  return { ...config, paths: [...config.paths, { name: "demo", source: { testPattern: { fps: 30, packetsPerSecond: 250 } }, waitForPublisher: false }] };
+  return { ...config, paths: [...config.paths, { name: "demo", source: { testPattern: { mode: "clip", fps: 30, packetsPerSecond: 250 } }, waitForPublisher: false }] };
 }
 
 async function main(): Promise<void> {

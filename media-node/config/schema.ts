@@ -86,8 +86,9 @@ export const testPatternSchema = {
   type: "object",
   additionalProperties: false,
   properties: {
+    mode: { type: "string", enum: ["clip", "synthetic"], default: "clip", description: "clip: a decodable VP8 test card; synthetic: undecodable packets at packetsPerSecond (load tests)" },
     fps: { type: "integer", minimum: 1, maximum: 60, default: 30 },
-    packetsPerSecond: { type: "integer", minimum: 1, maximum: 5000, default: 250, description: "RTP packets per second (about 1100 bytes each)" },
+    packetsPerSecond: { type: "integer", minimum: 1, maximum: 5000, default: 250, description: "synthetic mode: RTP packets per second (about 1100 bytes each)" },
   },
 } as const;
 

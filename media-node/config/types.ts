@@ -22,7 +22,7 @@ export interface WebrtcConfig {
 
 export interface RtpSourceConfig { host: string; port: number; codec: RtpCodec; payloadType: number; clockRate: number }
 
-export interface TestPatternConfig { fps: number; packetsPerSecond: number }
+export interface TestPatternConfig { mode: "clip" | "synthetic"; fps: number; packetsPerSecond: number }
 
 export interface PathConfig {
   name: string;

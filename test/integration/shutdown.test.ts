@@ -15,7 +15,7 @@ test("SIGTERM with a publisher, viewers, an RTP ingest and a test pattern -> exi
       paths: [
         { name: "cam1" },
         { name: "cam2", source: { rtp: { host: "127.0.0.1", port: await freeUdpPort(), codec: "VP8" } } },
-        { name: "pattern", source: { testPattern: { fps: 30, packetsPerSecond: 120 } } },
+        { name: "pattern", source: { testPattern: { mode: "synthetic", fps: 30, packetsPerSecond: 120 } } },
       ],
     },
   });
