@@ -37,11 +37,12 @@ const SELF_TEST_TIMEOUT_MS = 5000;
 export async function startIceEndpoint(opts: IceEndpointOptions): Promise<IceEndpoint> {
   validateOptions(opts);
   installWeriftSeam();
+  const hosts = advertisedHosts(opts, isIP(opts.host) === 6 ? 6 : 4);
   const events = new IceEvents(opts.events);
   const mux = await UdpMux.open(opts.host, opts.port, (reason) => events.datagramDropped(reason));
   let endpoint: MuxedIceEndpoint | undefined;
   try {
-    endpoint = new MuxedIceEndpoint(opts, mux, events, advertisedHosts(opts, mux.family));
+    endpoint = new MuxedIceEndpoint(opts, mux, events, hosts);
     await selfTest(endpoint);
     return endpoint;
   } catch (err) {

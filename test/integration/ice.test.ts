@@ -290,8 +290,9 @@ if (ROLE === "client") {
     return new Promise<void>((resolve, reject) => {
       const child = spawn(
         "unshare",
-        [...unshareArgs, "sh", "-c", 'ip link set lo up && ip link set lo multicast on && exec "$0" "$@"', process.execPath, "--import", "tsx", THIS_FILE],
-        { env: { ...process.env, ICE_TEST_IN_NETNS: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+        [...unshareArgs, "sh", "-c", 'ip link set lo up && ip link set lo multicast on && exec "$0" "$@"', process.execPath, "--import", "tsx", "--test-reporter=tap", THIS_FILE],
+        // without NODE_TEST_CONTEXT the inner run reports plain TAP instead of the runner's private channel
+        { env: { ...process.env, NODE_TEST_CONTEXT: undefined, ICE_TEST_IN_NETNS: "1" }, stdio: ["ignore", "pipe", "pipe"] },
       );
       let output = "";
       child.stdout.on("data", (d) => (output += d));
