@@ -65,7 +65,7 @@ for (const mode of ["off", "shared", "perConnection"] as const) {
     const metrics = await scrapeMetrics(node.metricsUrl);
     const outcomes = metrics.byLabel("mediafleet_mdns_candidates_total", "outcome");
     const queries = metrics.sum("mediafleet_mdns_queries_total");
-    const mdnsSockets = udpSocketsByPort(node.process.pid!).get(MDNS_PORT) ?? 0;
+    const mdnsSockets = udpSocketsByPort(node.nodePid()).get(MDNS_PORT) ?? 0;
     const connect = await Promise.all(viewers.map((v) => v.page.evaluate(() => (window as any).__mediafleet.connectTimesMs[0] as number)));
     t.diagnostic(`mode ${mode}: candidates by outcome ${JSON.stringify(outcomes)}, mdns queries ${queries}, mDNS sockets held ${mdnsSockets}, viewer connect ${connect.join(", ")} ms`);
 

@@ -11,7 +11,7 @@ import { launchChromium } from "./support/browser.js";
 import { startNode } from "./support/mediaNode.js";
 import { decodeSteps, openPlayerPage, summarize, waitForPageState, watchPlayback } from "./support/clients.js";
 import { artifactPath, eventually, pathInfo } from "./support/artifacts.js";
-import { freeUdpPort } from "./support/ports.js";
+import { freeUdpPort } from "../support/media-node.js";
 
 await enterFreshNetns(import.meta.url);
 
