@@ -4,6 +4,7 @@
  * receiver expects them (rewritten header, negotiated payload type, mid extension, NACK
  * answered once, SR received). Two peer connections on loopback in one process.
  */
+import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {

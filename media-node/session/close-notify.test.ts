@@ -2,6 +2,7 @@
  * Seam test: fails when werift's DtlsSocket internals that close-notify.ts reads move, or
  * when a close_notify no longer closes the peer's DTLS transport. Two werift peers on loopback.
  */
+import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MediaStreamTrack, RTCPeerConnection } from "werift";

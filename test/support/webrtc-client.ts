@@ -20,6 +20,7 @@
  *   close { id } -> closes the peer connection without DELETE
  *   exit -> closes everything and exits 0
  */
+import "./no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { createInterface } from "node:readline";
 import { MediaStreamTrack, RTCPeerConnection, useH264, useOPUS, useVP8, type RTCRtpTransceiver } from "werift";
 import { isVp8Keyframe } from "../../media-node/ingest/keyframe.js";
