@@ -9,8 +9,6 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // Listen before starting anything: a Ctrl-C during start-up must still stop what started.
-  // (Signal listeners do not keep Node alive and the children are unref'd, hence the interval.)
-  const keepAlive = setInterval(() => {}, 60_000);
   const interrupted = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -23,7 +21,6 @@ async function main(argv: string[]): Promise<number> {
   await interrupted;
   process.stderr.write('stopping control plane ...\n');
   await cp.stop();
-  clearInterval(keepAlive);
   return 0;
 }
 

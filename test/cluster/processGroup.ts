@@ -2,7 +2,7 @@
 // Test helpers spawn servers that fork (Go runtimes do not, but shells and Node children may);
 // killing the group instead of the pid leaves nothing behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 
 export interface GroupProcess {
   /** Pid of the group leader (a guard shell; the command is its child, in the same group). */
@@ -90,8 +90,7 @@ export function spawnGroup(command: string, args: string[], logPath: string, opt
   });
   const pid = child.pid ?? -1;
   if (pid > 0) liveGroups.add(pid);
-  // A detached child must not keep the test runner's event loop alive on its own.
-  child.unref();
+  // Deliberately not unref'd: awaiting `exited` must keep Node alive until the exit arrives.
 
   return {
     pid,
@@ -130,4 +129,25 @@ export function isPidAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Pids of the non-zombie processes in a process group, read from /proc (Linux). Zombies are
+ * left out: they hold no resources and, once reparented, may wait a while to be reaped.
+ */
+export function liveProcessesInGroup(pgid: number): number[] {
+  const live: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // Fields after the parenthesised command name: state ppid pgrp ...
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') live.push(Number(entry));
+  }
+  return live;
 }

@@ -1,0 +1,70 @@
+// Integration (real processes): process groups spawned for the control plane and the sim.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { waitUntil } from './kubectl.js';
+import { isPidAlive, liveProcessesInGroup, spawnGroup } from './processGroup.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mediafleet-pg-test-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('spawnGroup -> exit code of the command, output in the log file', async () => {
+  const log = join(dir, 'exit.log');
+  const proc = spawnGroup('sh', ['-c', 'echo hello-log; exit 3'], log);
+  assert.equal(await proc.exited, 3);
+  assert.match(await readFile(log, 'utf8'), /hello-log/);
+});
+
+test('stop() -> SIGTERM ends the command (exit 143) and the whole group is gone', async (t) => {
+  const proc = spawnGroup('sh', ['-c', 'sleep 300 & sleep 300; wait'], join(dir, 'stop.log'));
+  t.after(() => proc.stop(100));
+  await new Promise((r) => setTimeout(r, 200));
+  await proc.stop(2000);
+  assert.equal(proc.hasExited(), true);
+  assert.equal(isPidAlive(proc.pid), false);
+  await waitUntil('group empty', async () => liveProcessesInGroup(proc.pid).length === 0, 2000, 50);
+});
+
+test('stop() on a command that ignores SIGTERM -> SIGKILL after the grace period', async () => {
+  const proc = spawnGroup('sh', ['-c', 'trap "" TERM; sleep 300'], join(dir, 'stubborn.log'));
+  await new Promise((r) => setTimeout(r, 200));
+  const startedAt = Date.now();
+  await proc.stop(500);
+  const took = Date.now() - startedAt;
+  assert.ok(took >= 450 && took < 5000, `stop took ${took} ms`);
+  await waitUntil('group empty', async () => liveProcessesInGroup(proc.pid).length === 0, 2000, 50);
+});
+
+test('owner killed with SIGKILL (no exit hook) -> the guard ends its command within seconds', async (t) => {
+  const pidFile = join(dir, 'orphan.pid');
+  const script = `
+    import { spawnGroup } from ${JSON.stringify(new URL('./processGroup.ts', import.meta.url).pathname)};
+    import { writeFileSync } from 'node:fs';
+    const g = spawnGroup('sleep', ['300'], ${JSON.stringify(join(dir, 'orphan.log'))});
+    writeFileSync(${JSON.stringify(pidFile)}, String(g.pid));
+    setInterval(() => {}, 1000);
+  `;
+  const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'ignore' });
+  t.after(() => owner.kill('SIGKILL'));
+  const groupPid = await waitUntil('owner wrote the group pid', async () => Number(await readFile(pidFile, 'utf8')) || undefined, 20_000);
+  t.after(() => {
+    try {
+      process.kill(-groupPid, 'SIGKILL');
+    } catch {
+      // already gone, as expected
+    }
+  });
+  assert.ok(liveProcessesInGroup(groupPid).length >= 2, 'guard and sleep running');
+  owner.kill('SIGKILL');
+  await waitUntil('orphaned group gone', async () => liveProcessesInGroup(groupPid).length === 0,
+    8000,
+  );
+});
