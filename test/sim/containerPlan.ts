@@ -40,6 +40,8 @@ export class ContainerConfigError extends Error {
 
 const NODE_COMMANDS = new Set(['node', 'nodejs', '/usr/local/bin/node', '/usr/bin/node']);
 const DEFAULT_HTTP_PORT = 8117;
+const DEFAULT_METRICS_PORT = 9998;
+const DEFAULT_PPROF_PORT = 9999;
 
 export function planContainer(container: V1Container, ctx: PlanContext): ContainerPlan {
   const rewrite = pathRewriter(container, ctx);
@@ -54,12 +56,13 @@ export function planContainer(container: V1Container, ctx: PlanContext): Contain
   const [first, ...args] = argv as [string, ...string[]];
   const command = NODE_COMMANDS.has(first) ? ctx.nodeExecPath : first;
 
-  const httpPort = container.ports?.find((p) => p.name === 'http')?.containerPort ?? DEFAULT_HTTP_PORT;
+  // Listen where the pod spec says the ports are (named ports), so scrapers find them.
+  const port = (name: string, fallback: number) => container.ports?.find((p) => p.name === name)?.containerPort ?? fallback;
   Object.assign(env, {
     MEDIAFLEET_IMAGE: container.image ?? '',
-    MEDIA_NODE_HTTP_LISTEN: `${ctx.podIP}:${httpPort}`,
-    MEDIA_NODE_METRICS_LISTEN: `${ctx.podIP}:9998`,
-    MEDIA_NODE_PPROF_LISTEN: `${ctx.podIP}:9999`,
+    MEDIA_NODE_HTTP_LISTEN: `${ctx.podIP}:${port('http', DEFAULT_HTTP_PORT)}`,
+    MEDIA_NODE_METRICS_LISTEN: `${ctx.podIP}:${port('metrics', DEFAULT_METRICS_PORT)}`,
+    MEDIA_NODE_PPROF_LISTEN: `${ctx.podIP}:${port('pprof', DEFAULT_PPROF_PORT)}`,
     MEDIA_NODE_UDP_HOST: ctx.podIP,
     MEDIA_NODE_ADDITIONAL_HOSTS: ctx.podIP,
     MEDIA_NODE_IPS_FROM_INTERFACES: 'false',

@@ -49,9 +49,23 @@ test('planContainer -> loopback network env for the pod IP and the image name', 
   assert.equal(env.PATH, '/usr/bin');
 });
 
-test('planContainer without an http port -> listens on 8117', () => {
+test('planContainer without named ports -> listens on 8117, 9998, 9999', () => {
   const { env } = planContainer({ ...mediaNode, ports: [] }, ctx());
   assert.equal(env.MEDIA_NODE_HTTP_LISTEN, '127.10.0.5:8117');
+  assert.equal(env.MEDIA_NODE_METRICS_LISTEN, '127.10.0.5:9998');
+  assert.equal(env.MEDIA_NODE_PPROF_LISTEN, '127.10.0.5:9999');
+});
+
+test('planContainer with named ports http/metrics/pprof -> listens on those ports', () => {
+  const ports = [
+    { name: 'http', containerPort: 8000 },
+    { name: 'metrics', containerPort: 9100 },
+    { name: 'pprof', containerPort: 6060 },
+  ];
+  const { env } = planContainer({ ...mediaNode, ports }, ctx());
+  assert.equal(env.MEDIA_NODE_HTTP_LISTEN, '127.10.0.5:8000');
+  assert.equal(env.MEDIA_NODE_METRICS_LISTEN, '127.10.0.5:9100');
+  assert.equal(env.MEDIA_NODE_PPROF_LISTEN, '127.10.0.5:6060');
 });
 
 test('planContainer with a non-node command -> runs it as written', () => {
