@@ -44,6 +44,9 @@ export interface ControlPlane {
 }
 
 const SERVICE_CIDR = '10.96.0.0/16';
+// kube-apiserver stops listening at once on SIGTERM but lingers for seconds in shutdown
+// hooks; a throwaway server need not finish them.
+const API_SERVER_GRACE_MS = 2000;
 const FIRST_SERVICE_IP = '10.96.0.1';
 
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -58,7 +61,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     stopped = true;
     // Dependents first, so the controller manager does not log a storm of connection errors.
     await groups.controllerManager?.stop();
-    await groups.apiServer?.stop();
+    await groups.apiServer?.stop(API_SERVER_GRACE_MS);
     await groups.etcd?.stop();
     if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
   };
@@ -132,7 +135,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
           .filter((g): g is GroupProcess => g !== undefined && !g.hasExited())
           .map((g) => g.pid),
       stopApiServer: async () => {
-        await groups.apiServer?.stop();
+        await groups.apiServer?.stop(API_SERVER_GRACE_MS);
       },
       startApiServer,
       stop,

@@ -65,7 +65,13 @@ export async function startSimKubelet(opts: SimKubeletOptions): Promise<SimKubel
   const describe = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 300);
 
   const agent = new NodeAgent(api, { nodeName: opts.nodeName, hostIP: HOST_IP, onError: (err) => log(`heartbeat: ${describe(err)}`) });
-  await agent.register();
+  try {
+    await agent.register();
+  } catch (err) {
+    agent.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   const bind = (pod: V1Pod, uid: string) => {
     const { namespace = 'default', name = '' } = pod.metadata ?? {};
