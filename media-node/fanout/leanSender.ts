@@ -2,8 +2,10 @@
  * The ONE place that sends RTP/RTCP through werift internals (see weriftSeam.ts for what is
  * relied on and how it is checked). Per viewer: one reused RtpHeader (SSRC = sender.ssrc,
  * negotiated payload type, rewritten seq/ts, the viewer's own mid / abs-send-time /
- * transport-wide-cc extensions), the source payload passed by reference to
- * `dtlsTransport.sendRtp`, and the sender's RTCP taken over: `handleRtcpPacket` is replaced
+ * transport-wide-cc extensions), the source payload passed by reference to the transport's
+ * lean RTP output (srtp/weriftTransport.ts: our own SRTP protector keyed once from the DTLS
+ * transport's master keys, then its ICE connection; `MEDIA_NODE_LEAN_SRTP=werift` falls back
+ * to `dtlsTransport.sendRtp`), and the sender's RTCP taken over: `handleRtcpPacket` is replaced
  * so NACK, PLI/FIR and receiver reports come to the fan-out, and the stock per-sender RTCP
  * loop is latched off.
  */
@@ -25,6 +27,7 @@ import {
 } from "werift";
 import { absSendTime24, compactNtp, ntpFromMs, rtpTimestampAt } from "./rtcpMath.js";
 import { seqAdd } from "./seq.js";
+import { leanRtpOutputFor, type LeanRtpOutput } from "./srtp/weriftTransport.js";
 import { assertTransportSeam, assertWeriftSeams, senderInternals, type SenderInternals, type TransportInternals } from "./weriftSeam.js";
 
 /** FIR (RFC 5104) feedback message type in a payload-specific feedback packet. */
@@ -54,6 +57,8 @@ export class LeanSender {
   private absSendTime: Buffer | undefined;
   private twcc: Buffer | undefined;
   private transport: TransportInternals | undefined;
+  /** RTP goes out through our own SRTP protector keyed from the transport (srtp/), not werift's per-packet cipher. */
+  private rtpOut: LeanRtpOutput | undefined;
   private readonly originalHandleRtcp: SenderInternals["handleRtcpPacket"];
   private readonly originalSendRtp: SenderInternals["sendRtp"];
   private closed = false;
@@ -100,7 +105,7 @@ export class LeanSender {
     this.octetCount = (this.octetCount + payload.length) >>> 0;
     this.lastTs = ts;
     this.lastSendMs = nowMs;
-    void this.transport!.sendRtp(payload, h); // never rejects (weriftSeam checks)
+    this.rtpOut!.send(payload, h); // protect + send; never throws for a send failure
   }
 
   /** Retransmit: on the RTX SSRC when RTX was negotiated (RFC 4588), else as the original packet. */
@@ -113,7 +118,8 @@ export class LeanSender {
       h.sequenceNumber = seq;
       h.timestamp = ts;
       h.marker = marker;
-      void this.transport!.sendRtp(payload, h); // never rejects (weriftSeam checks)
+      // same SSRC as the original: the protector gives a resent sequence number the ROC it had
+      this.rtpOut!.send(payload, h);
       return;
     }
     const h = this.prepare((this.rtxHeader ??= new RtpHeader()), nowMs);
@@ -126,7 +132,7 @@ export class LeanSender {
     const osn = Buffer.allocUnsafe(2 + payload.length);
     osn.writeUInt16BE(seq, 0);
     payload.copy(osn, 2);
-    void this.transport!.sendRtp(osn, h);
+    this.rtpOut!.send(osn, h);
   }
 
   /** SR + SDES(CNAME) for this viewer; false when nothing was sent yet or not connected. */
@@ -186,6 +192,7 @@ export class LeanSender {
     if (transport !== this.transport) {
       assertTransportSeam(transport);
       this.transport = transport;
+      this.rtpOut = leanRtpOutputFor(transport as unknown as Parameters<typeof leanRtpOutputFor>[0]);
       this.events.onTransport?.(transport);
     }
     if (this.extensionsFrom !== this.sender.headerExtensions) this.buildExtensions();

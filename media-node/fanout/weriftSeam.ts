@@ -14,6 +14,10 @@
  *   replace on lean senders (the stock one answers NACKs from its own cache, feeds BWE).
  * - `RTCRtpSender.runRtcp` returning at once while `rtcpRunning` is true: we set that latch so
  *   the per-sender SR loop never starts (our report wheel sends SRs instead).
+ * - For RTP protection by our own SRTP (srtp/weriftTransport.ts): the connected transport's
+ *   `srtp.config` { profile, keys.localMasterKey/localMasterSalt } and
+ *   `iceTransport.connection.send`; `findSrtpSeamProblems` also protects a packet with werift's
+ *   SrtpSession and ours and compares the bytes.
  *
  * `assertWeriftSeams()` throws an Error naming the installed werift version when any of this
  * is missing; `leanSender.seam.test.ts` runs it so an upgrade fails a test, not production.
@@ -22,6 +26,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { readFileSync } from "node:fs";
 import { RTCDtlsTransport, RTCRtpSender, RtpHeader, RtpRouter, type RtcpPacket } from "werift";
+import { findSrtpSeamProblems, leanSrtpMode, liveSrtpProblems } from "./srtp/weriftTransport.js";
 
 export const WERIFT_VERSION_VERIFIED = "0.25.2";
 
@@ -104,6 +109,7 @@ export function findSeamProblems(): string[] {
   if (typeof router.routeRtcp !== "function" || !String(router.routeRtcp).includes("handleRtcpPacket(")) {
     problems.push("RtpRouter.routeRtcp no longer dispatches to recipient.handleRtcpPacket");
   }
+  problems.push(...findSrtpSeamProblems()); // the lean path's own SRTP keyed from werift's transport
   const header = new RtpHeader();
   for (const field of ["payloadType", "sequenceNumber", "timestamp", "ssrc", "marker", "extensions", "padding", "csrc"]) {
     if (!(field in header)) problems.push(`RtpHeader has no field '${field}'`);
@@ -136,6 +142,7 @@ export function assertTransportSeam(transport: unknown): asserts transport is Tr
     if (typeof t.sendRtp !== "function") missing.push("sendRtp");
     if (typeof t.sendRtcp !== "function") missing.push("sendRtcp");
     if (typeof t.onRtcp?.subscribe !== "function") missing.push("onRtcp.subscribe");
+    if (leanSrtpMode() === "fast") missing.push(...liveSrtpProblems(t)); // keys/profile for srtp/
   }
   if (missing.length > 0) {
     throw new Error(`werift ${installedWeriftVersion()}: RTCDtlsTransport lacks ${missing.join(", ")} (lean fan-out verified against ${WERIFT_VERSION_VERIFIED})`);
