@@ -44,7 +44,9 @@ for (const mode of ["shared", "perViewer", "off"] as const) {
     const player = await browser.context.newPage();
     t.after(() => player.close());
     const whep = await routeWhepThroughRelay(player, relay, node.udpPort);
-    await player.goto(`${node.baseUrl}/cam1/?audio=0`);
+    // stall=60: the page must not start a new session mid-measurement (it would after 4 s
+    // without a frame, which `off` can reach); we measure this one session's picture.
+    await player.goto(`${node.baseUrl}/cam1/?audio=0&stall=60`);
     await waitForPageState(player, "playing", 20_000);
     assert.equal(whep.answers, 1, "the answer was pointed at the relay");
     assert.ok(relay.counters.toNode > 0 && relay.counters.rtpToClient > 0, "media flows through the relay");
@@ -54,6 +56,7 @@ for (const mode of ["shared", "perViewer", "off"] as const) {
     const before = await scrapeMetrics(node.metricsUrl);
     relay.setDropFraction(LOSS);
     const playback = await watchPlayback(player, WATCH_SECONDS);
+    assert.equal(await player.evaluate(() => (window as any).__mediafleet.connects), 1, "one session throughout");
     relay.setDropFraction(0);
     const after = await scrapeMetrics(node.metricsUrl);
 

@@ -6,6 +6,11 @@
  *
  * The scripts find their endpoint relative to the page address (`whep` / `whip` next to it),
  * so the pages keep working behind a reverse proxy that adds a prefix.
+ *
+ * Page address options: `?token=T` (both; sent as `Authorization: Bearer T`), `?audio=0`
+ * (player: video only), `?stall=S` (player: seconds without a frame before it reconnects, default 4), `?codec=VP8|H264`, `?source=camera|screen`, `?autostart=1`
+ * (publisher). Both pages mirror their state and getStats() numbers on
+ * `window.__mediafleet` (player: also `data-state`, `data-frames-decoded`, ... on <body>).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

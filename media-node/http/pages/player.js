@@ -12,8 +12,9 @@
   const base = location.pathname.endsWith("/") ? location.href : location.origin + location.pathname + "/";
   const endpoint = new URL("whep", base).href;
   const withAudio = new URLSearchParams(location.search).get("audio") !== "0";
-  // No new frame for this long while playing: the stream ended, start over.
-  const STALL_MS = 4000;
+  // No new frame for this long while playing: the stream ended, start over (`?stall=` seconds).
+  const stallSeconds = Number(new URLSearchParams(location.search).get("stall"));
+  const STALL_MS = stallSeconds > 0 ? stallSeconds * 1000 : 4000;
 
   const exposed = {
     state: "idle",
