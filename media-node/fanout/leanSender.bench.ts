@@ -1,30 +1,49 @@
 /**
  * Micro-benchmark (not a test): server CPU per forwarded packet, lean path vs werift's stock
- * `RTCRtpSender.sendRtp`, with real SRTP (AES-128-CM + HMAC-SHA1-80) and a no-op socket so
- * only the per-viewer send work is measured.
+ * `RTCRtpSender.sendRtp`, with real SRTP in both profiles werift negotiates
+ * (AES_CM_128_HMAC_SHA1_80 and AEAD_AES_128_GCM, werift's preferred one) and a no-op socket so
+ * only the per-viewer send work is measured. Columns: stock, lean with werift's SRTP
+ * (`setLeanSrtpMode("werift")`), lean with our own SRTP (srtp/, the default).
  *
  *   npx tsx media-node/fanout/leanSender.bench.ts [viewers=100] [packets=2000]
  */
 import { randomBytes } from "node:crypto";
-import { MediaStreamTrack, RTCRtpCodecParameters, RTCRtpSender, RtpHeader, RtpPacket, SrtpSession, ProtectionProfileAes128CmHmacSha1_80 } from "werift";
+import { MediaStreamTrack, RTCRtpCodecParameters, RTCRtpSender, RtpHeader, RtpPacket, SrtpSession, ProtectionProfileAes128CmHmacSha1_80, ProtectionProfileAeadAes128Gcm, keyLength, saltLength } from "werift";
 import { createMetrics } from "../observe/metrics.js";
 import { createFanoutSource } from "./fanoutSource.js";
 import { createReportScheduler } from "./reportScheduler.js";
+import { setLeanSrtpMode, type LeanSrtpMode } from "./srtp/weriftTransport.js";
 
 const viewers = Number(process.argv[2] ?? 100);
 const packets = Number(process.argv[3] ?? 2000);
 
-function fakeTransport(withSrtp: boolean) {
-  const keys = { localMasterKey: randomBytes(16), localMasterSalt: randomBytes(14), remoteMasterKey: randomBytes(16), remoteMasterSalt: randomBytes(14) };
-  const srtp = new SrtpSession({ keys, profile: ProtectionProfileAes128CmHmacSha1_80 });
+type Profile = typeof ProtectionProfileAes128CmHmacSha1_80 | typeof ProtectionProfileAeadAes128Gcm;
+
+/** The shape of a connected RTCDtlsTransport (srtp session with its config, ICE connection, counters). */
+function fakeTransport(profile: Profile | undefined) {
+  const p = profile ?? ProtectionProfileAes128CmHmacSha1_80;
+  const keys = { localMasterKey: randomBytes(keyLength(p)!), localMasterSalt: randomBytes(saltLength(p)!), remoteMasterKey: randomBytes(keyLength(p)!), remoteMasterSalt: randomBytes(saltLength(p)!) };
+  const srtp = new SrtpSession({ keys, profile: p });
   let bytes = 0;
+  const connection = {
+    // the no-op socket
+    async send(data: Buffer) {
+      bytes += data.length;
+    },
+  };
   return {
     state: "connected",
     transportSequenceNumber: 0,
+    srtp,
+    iceTransport: { connection },
+    bytesSent: 0,
+    packetsSent: 0,
     // same shape as RTCDtlsTransport.sendRtp: encrypt synchronously, then the (no-op) socket
     async sendRtp(payload: Buffer, header: RtpHeader) {
-      const enc = withSrtp ? srtp.encrypt(payload, header) : header.serialize(header.serializeSize);
-      bytes += enc.length;
+      const enc = profile !== undefined ? srtp.encrypt(payload, header) : header.serialize(header.serializeSize);
+      this.bytesSent += enc.length;
+      this.packetsSent++;
+      await connection.send(enc).catch(() => undefined);
       return enc.length;
     },
     async sendRtcp() {
@@ -48,7 +67,8 @@ async function cpuMicros(fn: () => void): Promise<number> {
   return used.user + used.system;
 }
 
-async function lean(withSrtp: boolean): Promise<number> {
+async function lean(profile: Profile | undefined, srtpMode: LeanSrtpMode): Promise<number> {
+  setLeanSrtpMode(srtpMode);
   const metrics = createMetrics({ version: "b", commit: "b", image: "b" }, { defaultMetrics: false });
   const reports = createReportScheduler({ intervalMs: 1000, metrics });
   const source = createFanoutSource({ path: "b", kind: "video", codec: { mimeType: "video/VP8", clockRate: 90000, payloadType: 96 }, nack: { mode: "shared", historyPackets: 512 }, reports, metrics, requestKeyframe: () => undefined });
@@ -56,7 +76,7 @@ async function lean(withSrtp: boolean): Promise<number> {
     const sender = new RTCRtpSender("video");
     const internals = sender as unknown as Record<string, unknown>;
     internals.codec = codec();
-    internals.dtlsTransport = fakeTransport(withSrtp);
+    internals.dtlsTransport = fakeTransport(profile);
     source.attach({ id: `v${v}`, pc: { getSenders: () => [] } as never, transceiver: {} as never, sender });
   }
   for (const p of sourcePackets.slice(0, 50)) source.push(p); // warm-up
@@ -70,13 +90,13 @@ async function lean(withSrtp: boolean): Promise<number> {
   return us / (packets * viewers);
 }
 
-async function stock(withSrtp: boolean): Promise<number> {
+async function stock(profile: Profile | undefined): Promise<number> {
   const tracks: MediaStreamTrack[] = [];
   const senders: RTCRtpSender[] = [];
   for (let v = 0; v < viewers; v++) {
     const track = new MediaStreamTrack({ kind: "video" });
     const sender = new RTCRtpSender(track);
-    sender.setDtlsTransport(fakeTransport(withSrtp) as never);
+    sender.setDtlsTransport(fakeTransport(profile) as never);
     (sender as unknown as Record<string, unknown>).codec = codec();
     tracks.push(track);
     senders.push(sender);
@@ -94,12 +114,28 @@ async function stock(withSrtp: boolean): Promise<number> {
   return us / (packets * viewers);
 }
 
-const rows: Record<string, string> = {};
-for (const withSrtp of [false, true]) {
-  const label = withSrtp ? "with SRTP" : "header only";
-  const l = await lean(withSrtp);
-  const s = await stock(withSrtp);
-  rows[label] = `lean ${l.toFixed(2)} µs/packet, stock ${s.toFixed(2)} µs/packet, ratio ${(l / s).toFixed(2)}`;
+const us = (n: number) => `${n.toFixed(2)} µs/packet`;
+const rows: Record<string, unknown> = {};
+{
+  const l = await lean(undefined, "werift"); // no SRTP at all: header work only
+  const st = await stock(undefined);
+  rows["header only"] = { stock: us(st), lean: us(l), ratio: +(l / st).toFixed(2) };
 }
+for (const [name, profile] of [
+  ["AES_CM_128_HMAC_SHA1_80", ProtectionProfileAes128CmHmacSha1_80],
+  ["AEAD_AES_128_GCM", ProtectionProfileAeadAes128Gcm],
+] as const) {
+  const st = await stock(profile);
+  const lw = await lean(profile, "werift");
+  const lf = await lean(profile, "fast");
+  rows[name] = {
+    stock: us(st),
+    "lean+weriftSRTP": us(lw),
+    "lean+fastSRTP": us(lf),
+    "ratio lean+weriftSRTP/stock": +(lw / st).toFixed(2),
+    "ratio lean+fastSRTP/stock": +(lf / st).toFixed(2),
+  };
+}
+setLeanSrtpMode("fast");
 console.log(JSON.stringify({ viewers, packets, ...rows }, null, 2));
 process.exit(0);
