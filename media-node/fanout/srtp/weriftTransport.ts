@@ -28,9 +28,15 @@ export interface SrtpTransportView {
   sendRtp(payload: Buffer, header: RtpHeader): Promise<number>;
 }
 
-/** What is missing on a live transport; empty when the lean output can use it. */
+/**
+ * What is missing on a live transport; empty when the lean output can use it. A transport with
+ * no `srtp` session at all (no SRTP negotiated, or a stand-in transport in tests) is not a seam
+ * problem: there is nothing to key from, and its own `sendRtp` is used (a rename of the field
+ * is caught at startup by findSrtpSeamProblems reading updateSrtpSession).
+ */
 export function liveSrtpProblems(transport: unknown): string[] {
   const t = transport as Partial<SrtpTransportView> | undefined;
+  if (t !== undefined && t.srtp === undefined) return [];
   const problems: string[] = [];
   const config = t?.srtp?.config;
   if (!config) problems.push("srtp.config");
@@ -145,7 +151,7 @@ const outputs = new WeakMap<object, LeanRtpOutput>();
 export function leanRtpOutputFor(transport: SrtpTransportView): LeanRtpOutput {
   let out = outputs.get(transport);
   if (!out) {
-    out = mode === "fast" ? new FastSrtpOutput(transport) : new WeriftSrtpOutput(transport);
+    out = mode === "fast" && transport.srtp !== undefined ? new FastSrtpOutput(transport) : new WeriftSrtpOutput(transport);
     outputs.set(transport, out);
   }
   return out;
