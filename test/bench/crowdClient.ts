@@ -74,8 +74,10 @@ export async function startCrowd(options: { light: boolean; startTimeoutMs?: num
   return {
     pid: child.pid!,
     async connect(url, count, opts = {}) {
-      const timeoutMs = opts.timeoutMs ?? 20_000;
-      const reply = await call("connect", { url, count, concurrency: opts.concurrency, timeoutMs }, timeoutMs * Math.ceil(count / (opts.concurrency ?? count)) + 10_000);
+      const timeoutMs = opts.timeoutMs ?? 60_000;
+      // Each viewer has its own deadline; workers run ceil(count / concurrency) viewers each.
+      const rounds = Math.ceil(count / Math.max(1, Math.min(opts.concurrency ?? count, count)));
+      const reply = await call("connect", { url, count, concurrency: opts.concurrency, timeoutMs }, timeoutMs * rounds + 10_000);
       return reply.results as ConnectResult[];
     },
     async startWindow() {

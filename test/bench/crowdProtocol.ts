@@ -14,7 +14,9 @@ export interface ConnectResult {
   ok: boolean;
   /** From creating the peer connection to connectionState "connected" (gathering + HTTP + ICE + DTLS). */
   connectMs: number;
-  /** Offer made and the WHEP POST answered. */
+  /** createOffer + local ICE gathering. */
+  offerMs?: number;
+  /** The WHEP POST round trip (the server's answer time). */
   httpMs?: number;
   /** Answer applied -> ICE connected. */
   iceMs?: number;

@@ -25,6 +25,8 @@ export interface ModeSummary {
   jsHeapPerViewerBytes: number;
   cpuUsPerPacketMedian: number;
   maxViewersHeld: number;
+  /** Held at the largest N tried: the true limit is higher than maxViewersHeld. */
+  heldAtLargestTried: boolean;
   connectBatch?: { size: number; p50Ms: number; p95Ms: number; failed: number };
   stoppedAt?: { viewers: number; reason: string };
 }
@@ -35,6 +37,8 @@ export interface Ratios {
   cpuComparedAt: number[];
   heapPerViewer: number;
   viewersHeld: number;
+  /** The mode never broke down in the viewer counts tried: the ratio is a lower bound. */
+  viewersHeldIsLowerBound: boolean;
   connectP50: number;
   meets: { cpu: boolean; heap: boolean; held: boolean; connect: boolean };
 }
@@ -61,6 +65,7 @@ export function summarize(result: ScenarioResult): ModeSummary {
     jsHeapPerViewerBytes: Math.round(jsFit.slope),
     cpuUsPerPacketMedian: percentile((heldSteps.length ? heldSteps : result.steps).map((s) => s.cpuUsPerDeliveredPacket), 50),
     maxViewersHeld: Math.max(0, ...heldSteps.map((s) => s.viewers)),
+    heldAtLargestTried: result.steps.length > 0 && held(result.steps.at(-1)!) && !result.stoppedAt,
     ...(batch ? { connectBatch: { size: batch.size, p50Ms: batch.p50Ms, p95Ms: batch.p95Ms, failed: batch.failed } } : {}),
     ...(result.stoppedAt ? { stoppedAt: result.stoppedAt } : {}),
   };
@@ -91,6 +96,7 @@ export function ratiosAgainstStock(results: ScenarioResult[]): Ratios[] {
         cpuComparedAt: common.map(([n]) => n),
         heapPerViewer: Number(heapPerViewer.toFixed(3)),
         viewersHeld: Number(viewersHeld.toFixed(2)),
+        viewersHeldIsLowerBound: summary.heldAtLargestTried,
         connectP50: Number(connectP50.toFixed(3)),
         meets: {
           cpu: cpuPerPacket <= TARGETS.cpuRatio,
@@ -132,9 +138,9 @@ export function summaryTable(results: ScenarioResult[]): string {
     const s = summarize(r);
     const q = ratios.get(r.mode);
     const connect = s.connectBatch ? `${s.connectBatch.p50Ms}/${s.connectBatch.p95Ms} (${s.connectBatch.size})` : "n/a";
-    const heldText = `${s.maxViewersHeld}${s.stoppedAt ? ` (stopped at ${s.stoppedAt.viewers})` : ""}`;
+    const heldText = `${s.heldAtLargestTried ? "≥" : ""}${s.maxViewersHeld}${s.stoppedAt ? ` (stopped at ${s.stoppedAt.viewers})` : ""}`;
     const ratioCells = q
-      ? [`${q.cpuPerPacket}x ${mark(q.meets.cpu)}`, `${q.heapPerViewer}x ${mark(q.meets.heap)}`, `${q.viewersHeld}x ${mark(q.meets.held)}`, `${s.connectBatch?.p50Ms ?? "n/a"} ms ${mark(q.meets.connect)}`]
+      ? [`${q.cpuPerPacket}x ${mark(q.meets.cpu)}`, `${q.heapPerViewer}x ${mark(q.meets.heap)}`, `${q.viewersHeldIsLowerBound ? "≥" : ""}${q.viewersHeld}x ${mark(q.meets.held)}`, `${s.connectBatch?.p50Ms ?? "n/a"} ms ${mark(q.meets.connect)}`]
       : ["(baseline)", "(baseline)", "(baseline)", `${s.connectBatch?.p50Ms ?? "n/a"} ms`];
     rows.push(`| ${r.mode} | ${kb(s.heapPerViewerBytes)} (${s.heapPerViewerR2}) | ${kb(s.profileHeapPerViewerBytes)} | ${s.cpuUsPerPacketMedian} | ${heldText} | ${connect} | ${ratioCells.join(" | ")} |`);
   }

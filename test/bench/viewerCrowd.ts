@@ -11,6 +11,7 @@
  * through werift's receiver (NACKs, receiver reports), like a real client.
  * Loopback only: `iceServers: []`, no interface discovery, 127.0.0.1 as the host candidate.
  */
+import "../support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { RTCPeerConnection } from "werift";
@@ -66,6 +67,8 @@ function rtxPayloadTypes(sdp: string): Set<number> {
 async function connectOne(url: string, timeoutMs: number): Promise<ConnectResult> {
   const id = `v${nextViewer++}`;
   const started = performance.now();
+  // One deadline for the whole connect (gathering, POST, ICE, DTLS).
+  const left = () => Math.max(1, Math.ceil(timeoutMs - (performance.now() - started)));
   const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ["127.0.0.1"] });
   const viewer: Viewer = { id, pc, counter: new SeqCounter(), rtxPayloadTypes: new Set() };
   viewers.set(id, viewer);
@@ -75,7 +78,7 @@ async function connectOne(url: string, timeoutMs: number): Promise<ConnectResult
     await waitFor(
       () => pc.iceGatheringState === "complete",
       (wake) => pc.iceGatheringStateChange.subscribe(wake).unSubscribe,
-      timeoutMs,
+      left(),
       "ICE gathering",
     );
     if (light) {
@@ -87,14 +90,15 @@ async function connectOne(url: string, timeoutMs: number): Promise<ConnectResult
     } else {
       pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => viewer.counter.push(rtp.header.sequenceNumber)));
     }
+    const offeredAt = performance.now();
     const res = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/sdp" },
       body: pc.localDescription!.sdp,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(left()),
     });
     const answer = await res.text();
-    const httpMs = performance.now() - started;
+    const answeredAt = performance.now();
     if (res.status !== 201) throw new Error(`POST ${url} -> ${res.status} ${answer.slice(0, 200)}`);
     viewer.location = new URL(res.headers.get("location") ?? "", url).toString();
     viewer.rtxPayloadTypes = rtxPayloadTypes(answer);
@@ -114,16 +118,25 @@ async function connectOne(url: string, timeoutMs: number): Promise<ConnectResult
           b.unSubscribe();
         };
       },
-      timeoutMs,
+      left(),
       "ICE + DTLS",
     );
     const connectedAt = performance.now();
     iceAt ||= connectedAt;
-    return { id, ok: true, connectMs: connectedAt - started, httpMs, iceMs: iceAt - started - httpMs, dtlsMs: connectedAt - iceAt };
+    return {
+      id,
+      ok: true,
+      connectMs: connectedAt - started,
+      offerMs: offeredAt - started,
+      httpMs: answeredAt - offeredAt,
+      iceMs: iceAt - answeredAt,
+      dtlsMs: connectedAt - iceAt,
+    };
   } catch (error) {
     viewers.delete(id);
+    const states = `ice ${pc.iceConnectionState}, dtls ${pc.dtlsTransports.map((t) => t.state).join("/") || "none"}`;
     await pc.close().catch(() => undefined);
-    return { id, ok: false, connectMs: performance.now() - started, error: (error as Error).message };
+    return { id, ok: false, connectMs: performance.now() - started, error: `${(error as Error).message} (${states})` };
   }
 }
 
@@ -167,7 +180,7 @@ async function closeAll(sendDelete: boolean): Promise<number> {
 async function handle(command: CrowdCommand): Promise<Record<string, unknown>> {
   switch (command.op) {
     case "connect": {
-      const results = await connectMany(command.url, command.count, command.concurrency ?? command.count, command.timeoutMs ?? 20_000);
+      const results = await connectMany(command.url, command.count, command.concurrency ?? command.count, command.timeoutMs ?? 60_000);
       return { results };
     }
     case "window":

@@ -1,0 +1,43 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ratiosAgainstStock, summarize, summaryTable } from "./report.js";
+import type { Mode, ScenarioResult, StepResult } from "./scenario.js";
+
+function step(viewers: number, inUseMb: number, cpuUs: number, loss: number): StepResult {
+  return {
+    viewers, connectedViewers: viewers, windowMs: 10_000, serverCpuMs: 0, serverCpuPercent: 0, packetsSent: 0, packetsDelivered: 0,
+    packetsExpected: 0, cpuUsPerDeliveredPacket: cpuUs, cpuUsPerSentPacket: cpuUs, lossPercent: loss, worstViewerLossPercent: loss,
+    viewersOverHalfPercentLoss: 0, retransmitted: 0, nackRequests: 0, nackSuppressed: 0, senderReports: 0, nackHistoryBytes: 0,
+    eventLoopP99Ms: 0, crowdCpuPercent: 0, crowdLoopP99Ms: 0,
+    memory: { heapUsed: inUseMb * 1e6, external: 0, inUse: inUseMb * 1e6, rss: 0, gc: true },
+    ...(viewers === 50 ? { batch: { size: 50, failed: 0, p50Ms: viewers === 50 ? 400 : 0, p95Ms: 900, maxMs: 1000, offerP50Ms: 0, httpP50Ms: 0, iceP50Ms: 0, dtlsP50Ms: 0, errors: [] } } : {}),
+  };
+}
+
+function result(mode: Mode, perViewerMb: number, cpuUs: number, breaksAt: number): ScenarioResult {
+  return {
+    mode, fanout: mode === "stock" ? "stock" : "lean", nackMode: mode, idleMemory: { heapUsed: 30e6, external: 0, inUse: 30e6, rss: 0, gc: true },
+    steps: [10, 50, 100, 200].map((n) => step(n, 30 + n * perViewerMb, cpuUs, n >= breaksAt ? 5 : 0)),
+  };
+}
+
+test("summarize: heap slope per viewer, viewers held below 0.5% loss, batch-of-50 connect", () => {
+  const s = summarize(result("stock", 0.16, 40, 100));
+  assert.ok(Math.abs(s.heapPerViewerBytes - 160_000) < 1);
+  assert.equal(s.maxViewersHeld, 50);
+  assert.equal(s.heldAtLargestTried, false);
+  assert.equal(s.connectBatch?.p50Ms, 400);
+});
+
+test("ratiosAgainstStock compares CPU where both held, and flags lower-bound held ratios", () => {
+  const ratios = ratiosAgainstStock([result("stock", 0.16, 40, 100), result("shared", 0.06, 16, 1000)]);
+  assert.equal(ratios.length, 1);
+  const [shared] = ratios;
+  assert.equal(shared!.cpuPerPacket, 0.4);
+  assert.deepEqual(shared!.cpuComparedAt, [10, 50]);
+  assert.equal(shared!.heapPerViewer, 0.375);
+  assert.equal(shared!.viewersHeld, 4);
+  assert.equal(shared!.viewersHeldIsLowerBound, true);
+  assert.deepEqual(shared!.meets, { cpu: true, heap: true, held: true, connect: false });
+  assert.match(summaryTable([result("stock", 0.16, 40, 100), result("shared", 0.06, 16, 1000)]), /≥4x yes/);
+});
