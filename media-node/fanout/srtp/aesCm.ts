@@ -11,10 +11,28 @@ const BLOCK = 16;
 /** RFC 3711 §4.1.1: the block counter is 16 bits, so one packet gets at most 2^16 blocks. */
 export const MAX_KEYSTREAM_BYTES = 0x10000 * BLOCK;
 
+/**
+ * Counter blocks are scratch: filled and consumed inside one synchronous generate(), so ONE
+ * buffer serves every keystream in the process instead of one per viewer.
+ */
+let counters = Buffer.alloc(2048);
+let counterView = new DataView(counters.buffer, counters.byteOffset, counters.byteLength);
+/** Above this the scratch is not kept (a jumbo request must not pin memory for the process). */
+const MAX_KEPT_SCRATCH = 0x10000;
+
+function scratchFor(bytes: number): DataView {
+  if (bytes <= counters.length) return counterView;
+  const buf = Buffer.alloc(bytes);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (bytes <= MAX_KEPT_SCRATCH) {
+    counters = buf;
+    counterView = view;
+  }
+  return view;
+}
+
 export class AesCmKeystream {
   private readonly ecb: Cipheriv;
-  private counters = Buffer.alloc(2048);
-  private counterView = new DataView(this.counters.buffer, this.counters.byteOffset, this.counters.byteLength);
 
   constructor(key: KeyObject | Uint8Array) {
     this.ecb = createCipheriv("aes-128-ecb", key, null);
@@ -29,8 +47,7 @@ export class AesCmKeystream {
     const blocks = (length + BLOCK - 1) >>> 4;
     if (blocks > 0x10000) throw new RangeError(`AES-CM keystream of ${length} bytes exceeds the 2^16-block counter`);
     const bytes = blocks * BLOCK;
-    if (bytes > this.counters.length) this.grow(bytes);
-    const view = this.counterView;
+    const view = scratchFor(bytes);
     const high = (w3high & 0xffff) * 0x10000;
     for (let b = 0, at = 0; b < blocks; b++, at += BLOCK) {
       view.setUint32(at, w0);
@@ -38,12 +55,7 @@ export class AesCmKeystream {
       view.setUint32(at + 8, w2);
       view.setUint32(at + 12, high + b);
     }
-    return this.ecb.update(bytes === this.counters.length ? this.counters : this.counters.subarray(0, bytes));
-  }
-
-  private grow(bytes: number): void {
-    this.counters = Buffer.alloc(bytes);
-    this.counterView = new DataView(this.counters.buffer, this.counters.byteOffset, this.counters.byteLength);
+    return this.ecb.update(new Uint8Array(view.buffer, view.byteOffset, bytes));
   }
 }
 

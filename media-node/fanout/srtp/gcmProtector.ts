@@ -14,6 +14,7 @@ import { rtpHeaderLength, writeRtpHeader, type RtpHeaderFields } from "./rtpHead
 
 const TAG = 16;
 const IV_BYTES = 12;
+const GCM_OPTIONS = { authTagLength: TAG } as const;
 
 export class AesGcmProtector implements SrtpProtector {
   readonly profile = AEAD_AES_128_GCM;
@@ -37,7 +38,7 @@ export class AesGcmProtector implements SrtpProtector {
     const tagAt = headerLength + payload.length;
     const buf = Buffer.allocUnsafe(tagAt + TAG);
     writeRtpHeader(header, buf, 0);
-    const cipher = createCipheriv("aes-128-gcm", this.key, this.ivFor(header.ssrc, roc, seq), { authTagLength: TAG });
+    const cipher = createCipheriv("aes-128-gcm", this.key, this.ivFor(header.ssrc, roc, seq), GCM_OPTIONS);
     cipher.setAAD(buf.subarray(0, headerLength));
     cipher.update(payload).copy(buf, headerLength);
     cipher.final(); // GCM in Node emits nothing here; it completes the tag
@@ -50,7 +51,7 @@ export class AesGcmProtector implements SrtpProtector {
     const state = this.states.receiver(ssrc);
     const roc = state.estimate(sequenceNumber);
     const tagAt = packet.length - TAG;
-    const decipher = createDecipheriv("aes-128-gcm", this.key, this.ivFor(ssrc, roc, sequenceNumber), { authTagLength: TAG });
+    const decipher = createDecipheriv("aes-128-gcm", this.key, this.ivFor(ssrc, roc, sequenceNumber), GCM_OPTIONS);
     decipher.setAAD(packet.subarray(0, headerLength));
     decipher.setAuthTag(packet.subarray(tagAt));
     const clear = decipher.update(packet.subarray(headerLength, tagAt));
