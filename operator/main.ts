@@ -32,7 +32,10 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: config.logLevel, base: { component: "operator", identity: config.identity } });
   const metrics = createOperatorMetrics();
-  const kube = new KubeClient(loadKubeConfig(), { onRequest: (verb, resource) => metrics.kubeRequestsTotal.inc({ verb, resource }) });
+  const kube = new KubeClient(loadKubeConfig(), {
+    onRequest: (verb, resource) => metrics.kubeRequestsTotal.inc({ verb, resource }),
+    onResponse: (verb, _resource, status, seconds) => metrics.kubeRequestDuration.observe({ verb, code: String(status) }, seconds),
+  });
   const controller = new MediaServerController({
     kube,
     logger: log,

@@ -17,6 +17,8 @@ import { KubeApiError } from "./errors.js";
 export type KubeVerb = "get" | "list" | "watch" | "create" | "update" | "patch" | "apply" | "delete";
 
 export type RequestObserver = (verb: KubeVerb, resource: string) => void;
+/** Called when the response headers arrived (or the request failed, status 0). */
+export type ResponseObserver = (verb: KubeVerb, resource: string, status: number, seconds: number) => void;
 
 export interface RequestOptions {
   /** Resource name for metrics ("deployments", "mediaservers/status"). */
@@ -41,6 +43,7 @@ const METHOD: Record<KubeVerb, HttpMethod> = {
 
 export interface KubeRestOptions {
   onRequest?: RequestObserver;
+  onResponse?: ResponseObserver;
   requestTimeoutMs?: number;
   dispatcherMaxAgeMs?: number;
 }
@@ -48,6 +51,7 @@ export interface KubeRestOptions {
 export class KubeRest {
   private readonly http = new IsomorphicFetchHttpLibrary();
   private readonly onRequest: RequestObserver;
+  private readonly onResponse: ResponseObserver;
   private readonly requestTimeoutMs: number;
   private readonly dispatcherMaxAgeMs: number;
   private dispatcher: ReturnType<RequestContext["getDispatcher"]>;
@@ -55,6 +59,7 @@ export class KubeRest {
 
   constructor(readonly kubeConfig: KubeConfig, options: KubeRestOptions = {}) {
     this.onRequest = options.onRequest ?? (() => {});
+    this.onResponse = options.onResponse ?? (() => {});
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.dispatcherMaxAgeMs = options.dispatcherMaxAgeMs ?? 10 * 60_000;
   }
@@ -83,7 +88,15 @@ export class KubeRest {
     if (options.signal) signals.push(options.signal);
     context.setSignal(AbortSignal.any(signals));
     this.onRequest(verb, options.resource);
-    return this.http.send(context).toPromise();
+    const started = performance.now();
+    try {
+      const response = await this.http.send(context).toPromise();
+      this.onResponse(verb, options.resource, response.httpStatusCode, (performance.now() - started) / 1000);
+      return response;
+    } catch (error) {
+      this.onResponse(verb, options.resource, 0, (performance.now() - started) / 1000);
+      throw error;
+    }
   }
 
   /** Sends one request and returns the parsed JSON body; non-2xx throws KubeApiError. */
@@ -109,10 +122,11 @@ export class KubeRest {
     context.setDispatcher(this.dispatcher);
   }
 
+  /** Drops the shared connections at once (a graceful close would wait for open watches). */
   async close(): Promise<void> {
     const old = this.dispatcher;
     this.dispatcher = undefined;
-    if (old) await old.close().catch(() => {});
+    if (old) await old.destroy().catch(() => {});
   }
 }
 

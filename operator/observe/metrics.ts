@@ -11,6 +11,7 @@ export interface OperatorMetrics {
   rollbacksTotal: Counter;
   scrapeErrorsTotal: Counter;
   kubeRequestsTotal: Counter<"verb" | "resource">;
+  kubeRequestDuration: Histogram<"verb" | "code">;
   isLeader: Gauge;
   queueDepth: Gauge;
 }
@@ -39,6 +40,13 @@ export function createOperatorMetrics(options: { defaultMetrics?: boolean } = {}
       name: "mediafleet_kube_requests_total",
       help: "Requests to the Kubernetes API server by verb and resource (watches count once per connection).",
       labelNames: ["verb", "resource"] as const,
+      registers,
+    }),
+    kubeRequestDuration: new Histogram({
+      name: "mediafleet_kube_request_duration_seconds",
+      help: "Time to the response headers of requests to the Kubernetes API server (watches: until the stream opened).",
+      labelNames: ["verb", "code"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     isLeader: new Gauge({ name: "mediafleet_operator_leader", help: "1 while this replica holds the leader lease.", registers }),

@@ -106,7 +106,7 @@ export class MediaServerController {
     const log = this.options.logger;
     this.workersDone = this.waitForSync().then(() => {
       for (const ms of this.mediaServers.list()) this.queue.add(keyOf(ms));
-      return runWorkers(this.queue, this.options.workers ?? 4, (key) => {
+      return runWorkers(this.queue, this.options.workers ?? 16, (key) => {
         const { namespace, name } = splitKey(key);
         return this.reconciler.reconcile(namespace, name);
       }, {

@@ -33,7 +33,7 @@ export const USAGE = `mediafleet operator
   --renew-deadline D       a leader that cannot renew for this long steps down (env RENEW_DEADLINE, default 10s)
   --retry-period D         pause between acquire/renew attempts (env RETRY_PERIOD, default 2s)
   --watch-namespace NS     only this namespace (env WATCH_NAMESPACE, default all)
-  --workers N              concurrent reconciles (env WORKERS, default 4)
+  --workers N              concurrent reconciles (env WORKERS, default 16; reconciles wait on I/O, not CPU)
   --resync-period D        reconcile every MediaServer this often even without changes (env RESYNC_PERIOD, default 10m)
   --log-level LEVEL        pino level (env LOG_LEVEL, default info)
 Kubernetes access: KUBECONFIG (or ~/.kube/config), else the in-cluster service account.`;
@@ -99,7 +99,7 @@ export function loadOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): Oper
     leaseName: values["lease-name"] ?? env.LEASE_NAME ?? "mediafleet-operator",
     leaseTimings,
     watchNamespace: values["watch-namespace"] ?? env.WATCH_NAMESPACE ?? "",
-    workers: positiveInt("workers", values.workers ?? env.WORKERS ?? "4"),
+    workers: positiveInt("workers", values.workers ?? env.WORKERS ?? "16"),
     resyncPeriodMs: duration("resync-period", values["resync-period"] ?? env.RESYNC_PERIOD ?? "10m"),
     identity: env.POD_NAME ?? `${hostname()}_${process.pid}`,
     logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info",

@@ -99,10 +99,13 @@ export class MediaServerReconciler {
       await this.writeStatus(ms, observation, decision.conditions ?? [], log, decision.status).catch((statusError: unknown) => log.warn({ err: statusError }, "status write failed"));
       throw error;
     }
-    if (outcome.created.length > 0) await this.emit(ms, "Normal", ReconcileEventReasons.Created, `created ${outcome.created.join(", ")}`, log);
-    if (outcome.updated.length > 0) await this.emit(ms, "Normal", ReconcileEventReasons.Updated, `updated ${outcome.updated.join(", ")}`, log);
+    // Events are best effort and need not hold up the status write.
+    const events: Promise<void>[] = [];
+    if (outcome.created.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Created, `created ${outcome.created.join(", ")}`, log));
+    if (outcome.updated.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Updated, `updated ${outcome.updated.join(", ")}`, log));
     const deployment = (outcome.deployment ?? cachedDeployment) as DeploymentObservation | undefined;
     await this.writeStatus(ms, { kind: "applied", image: decision.image, deployment, desiredReplicas: spec.replicas }, decision.conditions ?? [], log, decision.status);
+    await Promise.all(events);
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
   }
 
@@ -118,10 +121,18 @@ export class MediaServerReconciler {
 
   private async applyAll(key: string, ms: MediaServer, objects: KubeObject[], log: Logger): Promise<ApplyOutcome> {
     const outcome: ApplyOutcome = { created: [], updated: [] };
-    // The ConfigMap first: pods rolled for a new config hash must find the new config.
-    const [configMap, ...rest] = objects;
-    await this.applyOne(key, ms, configMap!, outcome, log);
-    await Promise.all(rest.map((object) => this.applyOne(key, ms, object, outcome, log)));
+    // The Deployment after the ConfigMap: pods rolled for a new config hash must find the new
+    // config. The Services depend on nothing and go alongside.
+    const deployment = objects.find((o) => o.kind === "Deployment")!;
+    const others = objects.filter((o) => o !== deployment);
+    const configMapFirst = (async () => {
+      await this.applyOne(key, ms, others.find((o) => o.kind === "ConfigMap")!, outcome, log);
+      await this.applyOne(key, ms, deployment, outcome, log);
+    })();
+    const services = others.filter((o) => o.kind !== "ConfigMap").map((object) => this.applyOne(key, ms, object, outcome, log));
+    const results = await Promise.allSettled([configMapFirst, ...services]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
     return outcome;
   }
 

@@ -149,10 +149,12 @@ test("operator at rest -> no API writes while nothing changes", async () => {
 
 test("delete the MediaServer -> owned objects garbage-collected by kube-controller-manager", async () => {
   await kubectl(kc(), ["delete", "msrv", "alpha", "--wait=true"]);
+  // The garbage collector learns about a new CRD through discovery, which it re-reads every
+  // 30 s; until then it cannot resolve the owner reference, hence the long bound.
   await waitFor("owned objects gone", async () => {
     const left = await kubectl(kc(), ["get", "deployments,configmaps,services", "-l", "app.kubernetes.io/instance=alpha", "-o", "name"]);
     return left.trim() === "" ? true : undefined;
-  }, 30_000, 250);
+  }, 90_000, 250);
   assert.ok(operator.alive, "the operator is still running");
   assert.ok(!operator.logs.some((l) => l.level >= 50), `no error logs: ${JSON.stringify(operator.logs.filter((l) => l.level >= 50).slice(0, 3))}`);
 });
