@@ -19,7 +19,7 @@ let browser: LaunchedBrowser;
 test.before(async () => {
   assert.deepEqual(listInterfaces().sort(), ["lo", VETH.name, VETH.peer].sort(), "only our own interfaces are visible");
   node = await startNode({
-    paths: [{ name: "cam1" }, { name: "cam2" }, { name: "again" }, { name: "secure", publishToken: "pub-secret", readToken: "read-secret" }],
+    paths: [{ name: "cam1" }, { name: "cam2" }, { name: "again" }, { name: "keys" }, { name: "secure", publishToken: "pub-secret", readToken: "read-secret" }],
   });
   browser = await launchChromium();
 });
@@ -34,16 +34,16 @@ for (const codec of ["VP8", "H264"] as const) {
   test(`publisher page (${codec}, fake camera) -> player page decodes for 5 s at the camera's size`, async (t) => {
     const publisher = await startPublisherPage(browser.context, node.baseUrl, path, { codec, audio: codec === "VP8" });
     t.after(() => publisher.close());
+    const player = await openPlayerPage(browser.context, node.baseUrl, path);
+    t.after(() => player.close());
+    await waitForPageState(player, "playing", 20_000);
+    const playback = await watchPlayback(player, 5);
     const sent = await publisher.evaluate(() => {
       const m = (window as any).__mediafleet;
       const preview = document.querySelector("video") as HTMLVideoElement;
       return { width: preview.videoWidth, height: preview.videoHeight, codec: m.codec as string | null, connectMs: m.connectTimesMs[0] as number };
     });
-
-    const player = await openPlayerPage(browser.context, node.baseUrl, path);
-    t.after(() => player.close());
-    await waitForPageState(player, "playing", 20_000);
-    const playback = await watchPlayback(player, 5);
+    assert.equal(sent.codec?.toLowerCase(), `video/${codec.toLowerCase()}`, "the publisher sends the codec picked in the page");
 
     const steps = decodeSteps(playback.samples);
     assert.equal(steps.length, 5, "one getStats() sample per second");
@@ -117,4 +117,23 @@ test("path with tokens -> pages without ?token= are refused (401), with it they 
   const player = await openPlayerPage(browser.context, node.baseUrl, "secure", "?token=read-secret");
   t.after(() => player.close());
   await waitForPageState(player, "playing", 20_000);
+});
+
+test("pages by keyboard and roles only -> labelled controls, a status region, Enter starts, Stop ends", async (t) => {
+  const page = await browser.context.newPage();
+  t.after(() => page.close());
+  await page.goto(`${node.baseUrl}/keys/publish`);
+  assert.equal(await page.getByRole("status").textContent(), "idle");
+  await page.getByLabel("Source").focus();
+  await page.keyboard.press("Tab"); // -> Codec
+  await page.keyboard.press("Tab"); // -> Microphone
+  await page.keyboard.press("Space"); // microphone off
+  await page.keyboard.press("Tab"); // -> Start publishing
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Start publishing");
+  await page.keyboard.press("Enter");
+  await waitForPageState(page, "publishing", 20_000);
+  assert.equal((await pathInfo(node.baseUrl, "keys"))?.publisher, true);
+  await page.getByRole("button", { name: "Stop" }).press("Enter");
+  await waitForPageState(page, "stopped", 5_000);
+  await eventually("the publisher is gone (DELETE)", 5_000, async () => (await pathInfo(node.baseUrl, "keys"))?.publisher === false);
 });
