@@ -7,7 +7,8 @@
 import type { Logger } from "pino";
 import { parseDuration } from "./config/duration.js";
 import type { MediaNodeConfig } from "./config/types.js";
-import { createReportScheduler } from "./fanout/index.js";
+import { assertWeriftSeams, createReportScheduler } from "./fanout/index.js";
+import { installRtcpCompoundBounds } from "./fanout/rtcpCompound.js";
 import { renderPlayerPage, renderPublisherPage, PAGE_HEADERS } from "./http/pages/pages.js";
 import { createHttpServer, type PageHandler } from "./http/server.js";
 import { startRtpIngest, type RtpIngest } from "./ingest/rtp-ingest.js";
@@ -65,6 +66,9 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   const { config, logger, metrics } = options;
   const fanout = fanoutKindFromEnv(options.env ?? process.env);
   const { webrtc } = config;
+  // Fail at boot, not at the first viewer, when werift's internals moved underneath.
+  if (fanout === "lean") assertWeriftSeams();
+  installRtcpCompoundBounds(() => metrics.malformedInput.inc({ kind: "rtcp", reason: "truncated" }));
   const ice = await startIceEndpoint({
     host: webrtc.udpHost,
     port: webrtc.udpPort,
