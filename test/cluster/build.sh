@@ -7,25 +7,37 @@ K8S_VERSION="v1.34.4"
 ETCD_VERSION="v3.6.4"
 HELM_VERSION="v3.19.5"
 cache="${MEDIAFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mediafleet}"
-bin="$cache/cluster-k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}-helm-${HELM_VERSION}/bin"
+# Bump RECIPE when the flags below change, so a cached build made another way is not reused.
+RECIPE="r2"
+bin="$cache/cluster-k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}-helm-${HELM_VERSION}-${RECIPE}/bin"
 mkdir -p "$bin"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 export CGO_ENABLED=0
-build() { # name, package
+# Built from module source, the Kubernetes binaries would report v0.0.0-master; stamp the
+# release so kubectl's skew check and helm's kubeVersion constraints see the real version.
+minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
+k8s_ldflags="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  k8s_ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+done
+helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+helm_ldflags+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
+helm_ldflags+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor"
+build() { # name, package, ldflags
   if [ -x "$bin/$1" ]; then return; fi
   local start=$SECONDS
   echo "building $1 ($2) ..." >&2
-  (cd "$here" && go build -trimpath -ldflags="-s -w" -o "$bin/$1.tmp" "$2")
+  (cd "$here" && go build -trimpath -ldflags="$3" -o "$bin/$1.tmp" "$2")
   mv "$bin/$1.tmp" "$bin/$1"
   echo "built $1 in $((SECONDS - start)) s" >&2
 }
-build etcd ./cmd/etcd
-build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
-build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
+build etcd ./cmd/etcd "-s -w"
+build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
+build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
 if [ ! -x "$bin/helm" ]; then
   start=$SECONDS
   echo "building helm $HELM_VERSION ..." >&2
-  GOBIN="$bin" go install -trimpath -ldflags="-s -w" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  GOBIN="$bin" go install -trimpath -ldflags="$helm_ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
   echo "built helm in $((SECONDS - start)) s" >&2
 fi
 echo "$bin"
