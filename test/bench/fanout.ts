@@ -3,13 +3,14 @@
  *
  *   npm run bench:fanout -- [--quick] [--modes stock,shared] [--viewers 10,50,100] [--seconds 10]
  *                           [--settle 3] [--full-crowd] [--history 512] [--out FILE]
+ *   npx tsx test/bench/fanout.ts --report bench-results/fanout-....json   (tables of an earlier run)
  *
  * For each mode: a fresh media node (RTP ingest at 250 packets/s of 1100 bytes), a viewer
  * crowd in another process (light receive mode unless --full-crowd), viewers added in
  * batches up to each N, a steady measurement window per N. Progress goes to stderr; the
  * markdown tables to stdout; everything measured to bench-results/fanout-<date>.json.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { RESULTS_DIR } from "./paths.js";
@@ -71,7 +72,16 @@ export function parseArgs(argv: string[]): Options {
   return options;
 }
 
+/** `--report FILE`: re-renders the tables of an earlier run without measuring again. */
+function rerender(file: string): void {
+  const doc = JSON.parse(readFileSync(file, "utf8")) as { results: ScenarioResult[] };
+  process.stdout.write(summaryTable(doc.results) + "\n\n" + stepsTable(doc.results) + "\n");
+  process.stdout.write(JSON.stringify(ratiosAgainstStock(doc.results), null, 1) + "\n");
+}
+
 async function main(): Promise<void> {
+  const reportIndex = process.argv.indexOf("--report");
+  if (reportIndex > 0) return rerender(process.argv[reportIndex + 1] ?? "");
   let options: Options;
   try {
     options = parseArgs(process.argv.slice(2));

@@ -43,6 +43,8 @@ export interface Ratios {
   meets: { cpu: boolean; heap: boolean; held: boolean; connect: boolean };
 }
 
+export const BROKEN_LOSS_PERCENT = 10;
+const working = (s: StepResult) => s.lossPercent < BROKEN_LOSS_PERCENT && s.connectedViewers >= s.viewers;
 const held = (s: StepResult) => s.lossPercent < HELD_LOSS_PERCENT && s.connectedViewers >= s.viewers;
 
 export function summarize(result: ScenarioResult): ModeSummary {
@@ -79,8 +81,8 @@ export function ratiosAgainstStock(results: ScenarioResult[]): Ratios[] {
     .filter((r) => r.mode !== "stock")
     .map((r) => {
       const summary = summarize(r);
-      const common = r.steps.filter((s) => held(s)).flatMap((s) => {
-        const other = stock.steps.find((o) => o.viewers === s.viewers && held(o));
+      const common = r.steps.filter(working).flatMap((s) => {
+        const other = stock.steps.find((o) => o.viewers === s.viewers && working(o));
         return other ? [[s.viewers, s.cpuUsPerDeliveredPacket / other.cpuUsPerDeliveredPacket] as const] : [];
       });
       const cpuPerPacket = common.length

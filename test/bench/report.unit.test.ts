@@ -17,7 +17,7 @@ function step(viewers: number, inUseMb: number, cpuUs: number, loss: number): St
 function result(mode: Mode, perViewerMb: number, cpuUs: number, breaksAt: number): ScenarioResult {
   return {
     mode, fanout: mode === "stock" ? "stock" : "lean", nackMode: mode, idleMemory: { heapUsed: 30e6, external: 0, inUse: 30e6, rss: 0, gc: true },
-    steps: [10, 50, 100, 200].map((n) => step(n, 30 + n * perViewerMb, cpuUs, n >= breaksAt ? 5 : 0)),
+    steps: [10, 50, 100, 200].map((n) => step(n, 30 + n * perViewerMb, cpuUs, n >= breaksAt ? (n > breaksAt ? 20 : 5) : 0)),
   };
 }
 
@@ -29,12 +29,12 @@ test("summarize: heap slope per viewer, viewers held below 0.5% loss, batch-of-5
   assert.equal(s.connectBatch?.p50Ms, 400);
 });
 
-test("ratiosAgainstStock compares CPU where both held, and flags lower-bound held ratios", () => {
+test("ratiosAgainstStock compares CPU where neither broke down, and flags lower-bound held ratios", () => {
   const ratios = ratiosAgainstStock([result("stock", 0.16, 40, 100), result("shared", 0.06, 16, 1000)]);
   assert.equal(ratios.length, 1);
   const [shared] = ratios;
   assert.equal(shared!.cpuPerPacket, 0.4);
-  assert.deepEqual(shared!.cpuComparedAt, [10, 50]);
+  assert.deepEqual(shared!.cpuComparedAt, [10, 50, 100]);
   assert.equal(shared!.heapPerViewer, 0.375);
   assert.equal(shared!.viewersHeld, 4);
   assert.equal(shared!.viewersHeldIsLowerBound, true);
