@@ -19,7 +19,7 @@ import type { NackMode } from "./types.js";
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
-const VIEWERS = 200;
+const VIEWERS = 500;
 const PACKETS = 600;
 const PAYLOAD = 1100;
 
