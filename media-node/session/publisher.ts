@@ -14,6 +14,7 @@ import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer, startWat
 import type { MediaPath, PublisherHandle } from "./path.js";
 import { assertUsableOffer } from "./sdp-offer.js";
 import { closePeer } from "./close-notify.js";
+import { boundNackLoop } from "./nack-loop.js";
 import type { WebrtcSession } from "./types.js";
 
 export class PublisherSession implements WebrtcSession, PublisherHandle {
@@ -46,6 +47,10 @@ export class PublisherSession implements WebrtcSession, PublisherHandle {
       pc.onTrack.subscribe((track) => this.receive(track));
       await applyRemoteOffer(pc, this.ctx.peers, offer);
       const receiving = pc.getTransceivers().filter((t) => this.prepareTransceiver(t));
+      // werift's receiver NACK loop would otherwise tick every 5 ms forever after the first repaired gap
+      for (const transceiver of receiving) {
+        if (!boundNackLoop(transceiver.receiver)) this.ctx.logger.warn({ session: this.id }, "werift NackHandler changed shape; receive NACK loop left unbounded");
+      }
       const answer = await answerWithCandidates(pc);
       for (const transceiver of receiving) {
         const codec = transceiver.codecs[0];
