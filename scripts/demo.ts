@@ -133,7 +133,7 @@ async function main(): Promise<number> {
     const [metricsPort, healthPort] = [await freePort(), await freePort()];
     operator = spawn(process.execPath, [`${REPO_ROOT}/dist/operator/main.js`], {
       env: {
-        ...process.env, KUBECONFIG: cp.kubeconfigPath, LEADER_ELECT: "true", LEADER_ELECTION_NAMESPACE: "default",
+        ...process.env, KUBECONFIG: cp.kubeconfigPath, LEADER_ELECT: "true", LEASE_NAMESPACE: "default",
         METRICS_ADDR: `127.0.0.1:${metricsPort}`, HEALTH_ADDR: `127.0.0.1:${healthPort}`, LOG_LEVEL: "warn",
       },
       stdio: ["ignore", "inherit", "inherit"],

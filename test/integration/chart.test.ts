@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { ensureClusterBinaries, startControlPlane, type ControlPlane } from "../cluster/controlPlane.js";
+import { USAGE as OPERATOR_USAGE } from "../../operator/reconcile/operatorConfig.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CHART = join(ROOT, "charts/mediafleet");
@@ -100,9 +101,12 @@ test("operator Deployment: 2 replicas, node entrypoint, probes on :8081, metrics
   assert.equal(container.readinessProbe.httpGet.port, "health");
   const env = envOf(deployment);
   assert.equal(env.LEADER_ELECT, "true");
-  assert.equal(env.LEADER_ELECTION_NAMESPACE, NAMESPACE);
-  assert.equal(env.LEADER_ELECTION_ID, "mediafleet-operator");
-  assert.equal(env.LEADER_ELECTION_LEASE_DURATION, "15s");
+  assert.equal(env.LEASE_NAMESPACE, NAMESPACE);
+  assert.equal(env.LEASE_NAME, "mediafleet-operator");
+  assert.equal(env.LEASE_DURATION, "15s");
+  // Every variable the chart sets must be one the operator reads (its --help lists them).
+  const understood = new Set([...OPERATOR_USAGE.matchAll(/env ([A-Z_]+)/g)].map((m) => m[1]!).concat(["POD_NAME", "POD_NAMESPACE", "KUBECONFIG"]));
+  for (const name of Object.keys(env)) assert.ok(understood.has(name), `the chart sets ${name}, which the operator does not read`);
   assert.deepEqual(env.POD_NAME, { fieldRef: { fieldPath: "metadata.name" } });
   assert.equal(env.WATCH_NAMESPACE, "");
   assert.equal(env.METRICS_ADDR, ":8080");
