@@ -5,6 +5,7 @@
  */
 import type { RTCPeerConnection, RTCPeerConnectionConfig } from "werift";
 import type { IceEndpoint } from "../ice/endpoint.js";
+import { useNativeX25519 } from "./dtls-crypto.js";
 
 export interface PeerFactory {
   /** The shared ICE UDP port. */
@@ -18,6 +19,8 @@ export interface PeerFactory {
 }
 
 export function peerFactoryFromIce(ice: IceEndpoint): PeerFactory {
+  // DTLS handshakes of every session: X25519 in OpenSSL instead of tweetnacl on the event loop (dtls-crypto.ts)
+  useNativeX25519();
   return {
     port: ice.port,
     createPeerConnection: (config) => ice.createPeerConnection(config),
