@@ -1,0 +1,66 @@
+/**
+ * Per-connection timers must not outlive a session: a node-side peer from the session's
+ * factory (shared ICE port, session negotiation helpers) and a werift viewer connect over
+ * loopback, then both close the way sessions do (closePeer). Afterwards the process holds
+ * no more timers or sockets than before (process.getActiveResourcesInfo()), so nothing
+ * per viewer (ICE checks, consent, DTLS flights, NACK or RTCP loops) keeps ticking.
+ */
+import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { RTCPeerConnection, type RTCPeerConnection as Peer } from "werift";
+import { startIceEndpoint } from "../ice/endpoint.js";
+import { closePeer } from "./close-notify.js";
+import { answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
+import { peerFactoryFromIce } from "./peer-factory.js";
+
+const count = (kind: string) => process.getActiveResourcesInfo().filter((r) => r === kind).length;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function connected(pc: Peer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not connected within ${timeoutMs} ms (${pc.connectionState})`)), timeoutMs);
+    const check = (state: string) => state === "connected" && (clearTimeout(timer), resolve());
+    pc.connectionStateChange.subscribe(check);
+    check(pc.connectionState);
+  });
+}
+
+async function viewerOffer(pc: Peer): Promise<string> {
+  pc.addTransceiver("video", { direction: "recvonly" });
+  await pc.setLocalDescription(await pc.createOffer());
+  const deadline = Date.now() + 3000;
+  while (pc.iceGatheringState !== "complete" && Date.now() < deadline) await sleep(5);
+  return pc.localDescription!.sdp;
+}
+
+test("3 viewers connect and close -> no timer or socket per connection is left", { timeout: 30_000 }, async (t) => {
+  const ice = await startIceEndpoint({ host: "127.0.0.1", port: 0, additionalHosts: ["127.0.0.1"], ipsFromInterfaces: false, iceServers: [], mdnsMode: "off" });
+  const peers = peerFactoryFromIce(ice);
+  t.after(() => peers.close());
+  await sleep(600); // the endpoint's self-test peer finishes closing
+  const baseline = { timers: count("Timeout"), udp: count("UDPWrap") };
+
+  const pairs: Array<{ node: Peer; viewer: Peer }> = [];
+  for (let i = 0; i < 3; i++) {
+    const viewer = new RTCPeerConnection({ iceServers: [], iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ["127.0.0.1"] });
+    const node = peers.createPeerConnection({});
+    pairs.push({ node, viewer });
+    await applyRemoteOffer(node, peers, await viewerOffer(viewer));
+    for (const transceiver of node.getTransceivers()) transceiver.setDirection("sendonly");
+    await viewer.setRemoteDescription({ type: "answer", sdp: await answerWithCandidates(node) });
+  }
+  await Promise.all(pairs.flatMap(({ node, viewer }) => [connected(node, 10_000), connected(viewer, 10_000)]));
+  assert.ok(count("Timeout") > baseline.timers, "connected peers do hold timers (the measurement can see them)");
+
+  for (const { node, viewer } of pairs) {
+    closePeer(node);
+    await viewer.close();
+  }
+  // werift's DTLS flight timers run out within 0.5 s of the last flight; allow a few rounds
+  const deadline = Date.now() + 5000;
+  while (count("Timeout") > baseline.timers && Date.now() < deadline) await sleep(100);
+  assert.equal(count("Timeout"), baseline.timers, `timers left after close: ${JSON.stringify(process.getActiveResourcesInfo())}`);
+  assert.equal(count("UDPWrap"), baseline.udp, "no socket per connection (one shared ICE port)");
+  assert.deepEqual(ice.stats().sessions, 0, "the shared port forgot every session");
+});
