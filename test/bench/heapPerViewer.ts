@@ -2,7 +2,8 @@
  * Heap per viewer, measured carefully, with the allocation sites that grow per viewer.
  *
  *   npx tsx test/bench/heapPerViewer.ts [--modes stock,shared,off,perViewer] [--steps 0,25,50,100]
- *        [--settle 5] [--repeats 1] [--sampling 16384] [--history 512] [--top 15] [--streaming] [--out FILE]
+ *        [--settle 5] [--repeats 1] [--sampling 16384] [--history 512] [--top 15] [--streaming]
+ *        [--node-options "--import ./x.mjs"] [--out FILE]
  *   npx tsx test/bench/heapPerViewer.ts --report bench-results/heap-per-viewer-....json
  *
  * Per mode (and repeat): a fresh media node (pprof on, finer heap sampling), the RTP publisher
@@ -37,6 +38,8 @@ interface Options {
   top: number;
   /** Stop the publisher while memory is read (default); --streaming keeps it running. */
   quiet: boolean;
+  /** Extra NODE_OPTIONS for the media node (experiments, e.g. --import a module that sets a knob). */
+  nodeOptions?: string;
   out?: string;
   report?: string;
 }
@@ -76,6 +79,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === "--history") o.history = Number(value());
     else if (arg === "--top") o.top = Number(value());
     else if (arg === "--streaming") o.quiet = false;
+    else if (arg === "--node-options") o.nodeOptions = value();
     else if (arg === "--out") o.out = value();
     else if (arg === "--report") o.report = value();
     else throw new Error(`unknown argument ${arg}`);
@@ -122,7 +126,7 @@ async function runMode(mode: Mode, repeat: number, o: Options, log: (s: string) 
       webrtc: { nack: { mode: mode === "stock" ? "perViewer" : mode, historyPackets: o.history }, maxSessions: 5000 },
       paths: [{ name: "bench", source: { rtp: { host: "127.0.0.1", port: rtpPort, codec: "VP8", payloadType: 96, clockRate: 90000 } } }],
     },
-    env: { MEDIA_NODE_FANOUT: mode === "stock" ? "stock" : "lean", MEDIA_NODE_HEAP_SAMPLING_BYTES: String(o.sampling) },
+    env: { MEDIA_NODE_FANOUT: mode === "stock" ? "stock" : "lean", MEDIA_NODE_HEAP_SAMPLING_BYTES: String(o.sampling), ...(o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {}) },
     timeoutMs: 30_000,
   });
   let publisher = startRtpPublisher({ host: "127.0.0.1", port: rtpPort });
