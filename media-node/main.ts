@@ -5,6 +5,7 @@
  * 1 before anything listens; SIGTERM/SIGINT drain and exit 0 within 10 s.
  */
 // FIRST: heap sampling must start before werift and the rest load, so they show up in profiles.
+import "./bufferPool.js"; // before anything allocates: small slabs, see the file
 import "./observe/earlyProfiling.js";
 import { pino } from "pino";
 import { ConfigError, loadConfig } from "./config/load.js";
