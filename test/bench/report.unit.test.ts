@@ -41,3 +41,20 @@ test("ratiosAgainstStock compares CPU where neither broke down, and flags lower-
   assert.deepEqual(shared!.meets, { cpu: true, heap: true, held: true, connect: false });
   assert.match(summaryTable([result("stock", 0.16, 40, 100), result("shared", 0.06, 16, 1000)]), /≥4x yes/);
 });
+
+test("marginal CPU per delivered packet is the slope, free of the fixed cost that a per-packet average spreads over few viewers", () => {
+  const fixedUsPerSecond = 200_000; // ingest, timers, GC: 20 % of a core whatever N is
+  const withCpu = (n: number, usPerPacket: number): StepResult => {
+    const packetsPerSecond = n * 250;
+    const cpuUsPerSecond = fixedUsPerSecond + usPerPacket * packetsPerSecond;
+    return { ...step(n, 30, cpuUsPerSecond / packetsPerSecond, 0), packetsDelivered: packetsPerSecond * 10, serverCpuMs: (cpuUsPerSecond * 10) / 1000 };
+  };
+  const idle = { heapUsed: 30e6, external: 0, inUse: 30e6, rss: 0, gc: true };
+  const stock: ScenarioResult = { mode: "stock", fanout: "stock", nackMode: "perViewer", idleMemory: idle, steps: [10, 25, 50].map((n) => withCpu(n, 40)) };
+  const shared: ScenarioResult = { mode: "shared", fanout: "lean", nackMode: "shared", idleMemory: idle, steps: [10, 25, 50].map((n) => withCpu(n, 10)) };
+  assert.equal(summarize(stock).cpuUsPerPacketMarginal, 40);
+  assert.equal(summarize(shared).cpuUsPerPacketMarginal, 10);
+  const [ratio] = ratiosAgainstStock([stock, shared]);
+  assert.equal(ratio!.cpuPerPacketMarginal, 0.25);
+  assert.ok(ratio!.cpuPerPacket > 0.25, "the per-packet average carries the fixed cost and overstates the ratio");
+});
