@@ -11,14 +11,14 @@
  * Without --once it keeps running and prints a table every 10 s until Ctrl-C.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { startControlPlane, type ControlPlane } from "../test/cluster/controlPlane.js";
+import { kubectlOk, waitUntil } from "../test/cluster/kubectl.js";
+import { freeTcpPort } from "../test/support/media-node.js";
 import { startSimKubelet, type SimKubelet } from "../test/sim/kubelet.js";
 import { startClientProcess, type ClientProcess } from "../test/support/clients.js";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
-const KUBECTL = "/usr/bin/kubectl";
 const NAME = "demo";
 
 const args = process.argv.slice(2);
@@ -27,42 +27,10 @@ const viewerCount = Number(args[args.indexOf("--viewers") + 1] ?? "") || 3;
 
 const progress = (line: string) => process.stderr.write(`[demo ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function kubectl(cp: ControlPlane, kubectlArgs: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, kubectlArgs, { env: { ...process.env, KUBECONFIG: cp.kubeconfigPath } });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d));
-    child.stderr.on("data", (d: Buffer) => (err += d));
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${kubectlArgs.join(" ")}: ${err.trim()}`))));
-  });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 interface PodRow { name: string; ip: string; ready: boolean }
 
 async function pods(cp: ControlPlane): Promise<PodRow[]> {
-  const list = JSON.parse(await kubectl(cp, ["get", "pods", "-l", `app.kubernetes.io/instance=${NAME}`, "-o", "json"])) as {
+  const list = JSON.parse(await kubectlOk(cp.kubeconfigPath, ["get", "pods", "-l", `app.kubernetes.io/instance=${NAME}`, "-o", "json"])) as {
     items: Array<{ metadata: { name: string }; status?: { podIP?: string; conditions?: Array<{ type: string; status: string }> } }>;
   };
   return list.items.map((p) => ({
@@ -120,9 +88,9 @@ async function main(): Promise<number> {
     progress("starting etcd, kube-apiserver, kube-controller-manager ...");
     cp = await startControlPlane();
     progress(`control plane ready at ${cp.server}; kubeconfig: ${cp.kubeconfigPath}`);
-    await kubectl(cp, ["apply", "--server-side", "-f", `${REPO_ROOT}/crds/mediaserver.yaml`]);
-    await waitFor("the CRD to be established", async () => {
-      const status = await kubectl(cp!, ["get", "crd/mediaservers.mediafleet.io", "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"]);
+    await kubectlOk(cp.kubeconfigPath, ["apply", "--server-side", "-f", `${REPO_ROOT}/crds/mediaserver.yaml`]);
+    await waitUntil("the CRD to be established", async () => {
+      const status = await kubectlOk(cp!.kubeconfigPath, ["get", "crd/mediaservers.mediafleet.io", "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"]);
       return status.trim() === "True" ? true : undefined;
     }, 30_000);
     progress("CRD mediaservers.mediafleet.io established");
@@ -130,7 +98,7 @@ async function main(): Promise<number> {
     sim = await startSimKubelet({ kubeconfigPath: cp.kubeconfigPath, nodeName: "demo-node", repoRoot: REPO_ROOT, log: (line) => progress(`kubelet: ${line}`) });
     progress("local kubelet registered node demo-node");
 
-    const [metricsPort, healthPort] = [await freePort(), await freePort()];
+    const [metricsPort, healthPort] = [await freeTcpPort(), await freeTcpPort()];
     operator = spawn(process.execPath, [`${REPO_ROOT}/dist/operator/main.js`], {
       env: {
         ...process.env, KUBECONFIG: cp.kubeconfigPath, LEADER_ELECT: "true", LEASE_NAMESPACE: "default",
@@ -138,16 +106,16 @@ async function main(): Promise<number> {
       },
       stdio: ["ignore", "inherit", "inherit"],
     });
-    await waitFor("the operator to be ready", async () => ((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).ok ? true : undefined), 30_000);
+    await waitUntil("the operator to be ready", async () => ((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).ok ? true : undefined), 30_000);
     progress(`operator ready (metrics http://127.0.0.1:${metricsPort}/metrics)`);
 
-    await kubectl(cp, ["apply", "-f", `${REPO_ROOT}/examples/mediaserver-demo.yaml`]);
+    await kubectlOk(cp.kubeconfigPath, ["apply", "-f", `${REPO_ROOT}/examples/mediaserver-demo.yaml`]);
     progress("applied examples/mediaserver-demo.yaml; waiting for 2 ready media nodes ...");
-    const ready = await waitFor("2 ready media nodes", async () => {
+    const ready = await waitUntil("2 ready media nodes", async () => {
       const rows = await pods(cp!);
       return rows.filter((r) => r.ready && r.ip).length >= 2 ? rows : undefined;
     }, 120_000);
-    process.stdout.write(await kubectl(cp, ["get", "mediaservers,deployments,pods,services", "-o", "wide"]));
+    process.stdout.write(await kubectlOk(cp.kubeconfigPath, ["get", "mediaservers,deployments,pods,services", "-o", "wide"]));
 
     const target = ready.find((r) => r.ready)!;
     clients = await startClientProcess();
