@@ -38,8 +38,13 @@ export function closeNotifySeamProblems(socket: DtlsSocketInternals): string[] {
   return problems;
 }
 
+/**
+ * Sockets that can encrypt an alert the peer will accept: connected ones, and ones still
+ * finishing the handshake on our side that already switched to epoch 1 with keys (as DTLS
+ * client we sent Finished; the peer may already consider the transport up and stream to it).
+ */
 export function connectedDtlsSockets(pc: RTCPeerConnection): DtlsSocketInternals[] {
-  return socketsOf(pc).filter((s) => s.connected === true);
+  return socketsOf(pc).filter((s) => s.connected === true || ((s.dtls?.epoch ?? 0) >= 1 && typeof s.cipher?.cipher?.encrypt === "function"));
 }
 
 /** Sends an encrypted close_notify on every connected DTLS transport; best effort, never throws. */
