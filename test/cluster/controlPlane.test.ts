@@ -193,15 +193,21 @@ describe('control plane with the sim kubelet', { timeout: 180_000 }, () => {
 
   it('a container exiting 1 under restartPolicy Always -> restarted with backoff, restartCount rises', async () => {
     await kubectlOk(cp.kubeconfigPath, ['apply', '-f', '-'], JSON.stringify(barePod('crasher', 'Always', 'exit 1')));
+    let lastSeen: unknown;
     const status = await waitUntil(
       'crasher restarted twice',
       async () => {
         const [pod] = await pods('test=crasher');
+        lastSeen = pod?.status ?? '(no pod)';
         const c = pod?.status.containerStatuses?.[0];
         return c && c.restartCount >= 2 ? { phase: pod?.status.phase, c } : undefined;
       },
       20_000,
-    );
+    ).catch(async (error: Error) => {
+      // Seen once in a full run under load: say what the pod and the sim looked like.
+      const simLog = await readFile(sim.logPath('default', 'crasher'), 'utf8').catch(() => '(no sim log)');
+      throw new Error(`${error.message}\nlast pod status: ${JSON.stringify(lastSeen)}\nsim log:\n${simLog.slice(-2000)}`);
+    });
     assert.equal(status.phase, 'Running');
     assert.equal(status.c.ready, false);
     assert.equal(status.c.lastState?.terminated?.exitCode, 1);
