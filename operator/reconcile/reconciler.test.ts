@@ -58,12 +58,21 @@ function reconcilerFor(w: FakeWorld, imagePolicy?: ImagePolicy) {
   return new MediaServerReconciler({ kube: w, cache: w.cache, logger, reportingInstance: "test", imagePolicy, now: () => new Date("2025-01-01T00:00:00Z") });
 }
 
-test("reconcile of a new MediaServer -> ConfigMap applied first, then the rest; one Created event; one status write", async () => {
+/** A new MediaServer takes two passes (workload first); returns the second pass's result. */
+async function settle(reconciler: MediaServerReconciler) {
+  await reconciler.reconcile("media", "sample");
+  return reconciler.reconcile("media", "sample");
+}
+
+test("reconcile of a new MediaServer -> workload first (ConfigMap, Deployment, requeue), then Services, one Created event, one status write", async () => {
   const w = world();
-  await reconcilerFor(w).reconcile("media", "sample");
-  assert.equal(w.calls[0], "apply ConfigMap/sample-config");
-  assert.deepEqual(w.calls.slice(1, 4).sort(), ["apply Deployment/sample", "apply Service/sample", "apply Service/sample-metrics"]);
+  const reconciler = reconcilerFor(w);
+  assert.deepEqual(await reconciler.reconcile("media", "sample"), { requeueAfterMs: 0 }, "the rest waits for its turn in the queue");
+  assert.deepEqual(w.calls, ["apply ConfigMap/sample-config", "apply Deployment/sample"]);
+  await reconciler.reconcile("media", "sample");
+  assert.deepEqual(w.calls.slice(2, 4).sort(), ["apply Service/sample", "apply Service/sample-metrics"]);
   assert.deepEqual(w.calls.slice(4), ["event Created", "patch status"]);
+  assert.match(w.events[0]!.note, /ConfigMap sample-config, Deployment sample, Service sample/);
   assert.ok(!w.calls.some((c) => c.endsWith("force")), "nothing forced on objects we do not have yet");
   assert.equal(w.ms?.status?.observedGeneration, 1);
   assert.equal(w.ms?.status?.currentImage, "ghcr.io/mediafleet/media-node:0.1.0");
@@ -73,7 +82,7 @@ test("reconcile of a new MediaServer -> ConfigMap applied first, then the rest; 
 test("reconcile again with nothing changed -> no request at all", async () => {
   const w = world();
   const reconciler = reconcilerFor(w);
-  await reconciler.reconcile("media", "sample");
+  await settle(reconciler);
   w.calls.length = 0;
   await reconciler.reconcile("media", "sample");
   await reconciler.reconcile("media", "sample");
@@ -83,7 +92,7 @@ test("reconcile again with nothing changed -> no request at all", async () => {
 test("a spec change -> only changed objects re-applied (forced, they are ours), an Updated event, status observes the new generation", async () => {
   const w = world();
   const reconciler = reconcilerFor(w);
-  await reconciler.reconcile("media", "sample");
+  await settle(reconciler);
   w.calls.length = 0;
   w.ms!.spec.webrtc.nack.mode = "off";
   w.ms!.metadata.generation = 2;
@@ -129,7 +138,7 @@ test("image policy -> its image runs, its condition wins, its requeue is returne
   const policy: ImagePolicy = {
     decide: () => ({ image: "ghcr.io/mediafleet/media-node:0.0.9", conditions: [{ type: "Degraded", status: "True", reason: "RolledBack", message: "heap regression" }], requeueAfterMs: 30_000 }),
   };
-  const result = await reconcilerFor(w, policy).reconcile("media", "sample");
+  const result = await settle(reconcilerFor(w, policy));
   assert.deepEqual(result, { requeueAfterMs: 30_000 });
   const deployment = w.objects.get("Deployment/media/sample") as { spec: { template: { spec: { containers: Array<{ image: string }> } } } } | undefined;
   assert.equal(deployment?.spec.template.spec.containers[0]?.image, "ghcr.io/mediafleet/media-node:0.0.9");

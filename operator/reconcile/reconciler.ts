@@ -59,6 +59,13 @@ export class MediaServerReconciler {
   private readonly written = new Map<string, { before: string | undefined; after: MediaServer }>();
   private readonly imagePolicy: ImagePolicy;
   private readonly now: () => Date;
+  /**
+   * MediaServers whose workload (ConfigMap + Deployment) went out in a first pass of its own,
+   * with what that pass created (reported in the second pass's Event). Workload first: in a
+   * burst of new MediaServers every Deployment is created before any Service, status or Event
+   * competes with it at the API server; the rest follows when the key comes round again.
+   */
+  private readonly workloadFirst = new Map<string, string[]>();
 
   constructor(private readonly options: ReconcilerOptions) {
     this.imagePolicy = options.imagePolicy ?? specImagePolicy;
@@ -72,6 +79,7 @@ export class MediaServerReconciler {
     if (!ms || ms.metadata.deletionTimestamp) {
       // Gone (or going): owned objects are garbage-collected through their owner references.
       this.memory.forgetPrefix(`${key}|`);
+      this.workloadFirst.delete(key);
       this.written.delete(key);
       this.imagePolicy.forget?.(namespace, name);
       return {};
@@ -89,15 +97,27 @@ export class MediaServerReconciler {
     const decision = await this.imagePolicy.decide({ ms, spec, deployment: cachedDeployment });
     for (const event of decision.events ?? []) await this.emit(ms, event.type, event.reason, event.note, log);
     const desired = desiredObjects(ms, { imageOverride: decision.image });
+    const firstPass = !cachedDeployment && !this.workloadFirst.has(key);
     let outcome: ApplyOutcome;
     try {
-      outcome = await this.applyAll(key, ms, [desired.configMap, desired.service, desired.metricsService, desired.deployment] as unknown as KubeObject[], log);
+      outcome = firstPass
+        ? await this.applyWorkload(key, ms, desired.configMap as unknown as KubeObject, desired.deployment as unknown as KubeObject, log)
+        : await this.applyAll(key, ms, [desired.configMap, desired.service, desired.metricsService, desired.deployment] as unknown as KubeObject[], log);
     } catch (error) {
       if (isConflict(error) && !(error instanceof NotOwnedError)) throw error; // retried at once by the queue
       const message = error instanceof Error ? error.message : String(error);
       const observation: ReconcileObservation = { kind: "failed", message, image: decision.image, deployment: cachedDeployment, desiredReplicas: spec.replicas };
       await this.writeStatus(ms, observation, decision.conditions ?? [], log, decision.status).catch((statusError: unknown) => log.warn({ err: statusError }, "status write failed"));
       throw error;
+    }
+    if (firstPass) {
+      this.workloadFirst.set(key, outcome.created);
+      return { requeueAfterMs: 0 };
+    }
+    const earlier = this.workloadFirst.get(key);
+    if (earlier?.length) {
+      outcome.created.unshift(...earlier);
+      this.workloadFirst.set(key, []);
     }
     // Events are best effort and need not hold up the status write.
     const events: Promise<void>[] = [];
@@ -117,6 +137,14 @@ export class MediaServerReconciler {
     if (cached && cached.metadata.resourceVersion === mine.before) return mine.after;
     this.written.delete(key);
     return cached;
+  }
+
+  /** ConfigMap then Deployment: what the pods need, and nothing else. */
+  private async applyWorkload(key: string, ms: MediaServer, configMap: KubeObject, deployment: KubeObject, log: Logger): Promise<ApplyOutcome> {
+    const outcome: ApplyOutcome = { created: [], updated: [] };
+    await this.applyOne(key, ms, configMap, outcome, log);
+    await this.applyOne(key, ms, deployment, outcome, log);
+    return outcome;
   }
 
   private async applyAll(key: string, ms: MediaServer, objects: KubeObject[], log: Logger): Promise<ApplyOutcome> {
