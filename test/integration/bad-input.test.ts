@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { connect } from "node:net";
 import assert from "node:assert/strict";
 import { startClientProcess } from "../support/clients.js";
+import { poll } from "../support/poll.js";
 import { startMediaNode, type StartedNode } from "../support/media-node.js";
 
 const offer = (media: string[]) =>
@@ -26,15 +27,6 @@ async function post(node: StartedNode, path: string, body: string, headers: Reco
   return { status: res.status, code, headers: res.headers, text };
 }
 
-const poll = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 test("malformed requests -> 400/401/403/404/413/415/503, each counted, node still serving", { timeout: 60_000 }, async (t) => {
   const node = await startMediaNode({

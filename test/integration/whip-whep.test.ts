@@ -6,17 +6,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startClientProcess, type ReceivedPacket } from "../support/clients.js";
+import { poll } from "../support/poll.js";
 import { startMediaNode } from "../support/media-node.js";
 
-const poll = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 const pathsOf = async (httpUrl: string) => ((await (await fetch(`${httpUrl}/v1/paths`)).json()) as { paths: Array<Record<string, any>> }).paths;
 
