@@ -93,14 +93,20 @@ export class LeanSender {
     return !this.closed && transport !== undefined && transport.state === "connected" && this.sender.codec !== undefined;
   }
 
-  /** Send one packet; the payload is passed by reference (SRTP writes a new buffer). */
-  send(seq: number, ts: number, marker: boolean, payload: Buffer, nowMs: number): void {
+  /** The viewer's reused header on its main SSRC and negotiated payload type. */
+  private mainHeader(seq: number, ts: number, marker: boolean, nowMs: number): RtpHeader {
     const h = this.prepare(this.header, nowMs);
     h.payloadType = this.sender.codec!.payloadType;
     h.ssrc = this.sender.ssrc;
     h.sequenceNumber = seq;
     h.timestamp = ts;
     h.marker = marker;
+    return h;
+  }
+
+  /** Send one packet; the payload is passed by reference (SRTP writes a new buffer). */
+  send(seq: number, ts: number, marker: boolean, payload: Buffer, nowMs: number): void {
+    const h = this.mainHeader(seq, ts, marker, nowMs);
     this.packetCount = (this.packetCount + 1) >>> 0;
     this.octetCount = (this.octetCount + payload.length) >>> 0;
     this.lastTs = ts;
@@ -112,12 +118,7 @@ export class LeanSender {
   resend(seq: number, ts: number, marker: boolean, payload: Buffer, nowMs: number): void {
     const rtxPt = this.sender.rtxPayloadType;
     if (rtxPt === undefined) {
-      const h = this.prepare(this.header, nowMs);
-      h.payloadType = this.sender.codec!.payloadType;
-      h.ssrc = this.sender.ssrc;
-      h.sequenceNumber = seq;
-      h.timestamp = ts;
-      h.marker = marker;
+      const h = this.mainHeader(seq, ts, marker, nowMs);
       // same SSRC as the original: the protector gives a resent sequence number the ROC it had
       this.rtpOut!.send(payload, h);
       return;
