@@ -23,6 +23,20 @@ test('spawnGroup -> exit code of the command, output in the log file', async () 
   assert.match(await readFile(log, 'utf8'), /hello-log/);
 });
 
+test('commands that exit at once, 40 side by side -> every exit code seen promptly, every group empty', async () => {
+  // The guard once lost a command that finished before it started waiting (bash `wait -n`
+  // on an already-reaped job) and never returned; many at once makes that race likely.
+  const startedAt = Date.now();
+  const procs = Array.from({ length: 40 }, (_, i) => spawnGroup('sh', ['-c', `exit ${i % 7}`], join(dir, `quick-${i}.log`)));
+  const codes = await Promise.race([
+    Promise.all(procs.map((p) => p.exited)),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('a guard did not return within 10 s')), 10_000)),
+  ]);
+  assert.deepEqual(codes, procs.map((_, i) => i % 7));
+  assert.ok(Date.now() - startedAt < 10_000);
+  for (const p of procs) await waitUntil('group empty', async () => liveProcessesInGroup(p.pid).length === 0, 3000, 50);
+});
+
 test('stop() -> SIGTERM ends the command (exit 143) and the whole group is gone', async (t) => {
   const proc = spawnGroup('sh', ['-c', 'sleep 300 & sleep 300; wait'], join(dir, 'stop.log'));
   t.after(() => proc.stop(100));

@@ -42,24 +42,28 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 
 // The group leader is a small bash guard around the real command: if this Node process dies
 // without running its exit hook (SIGKILL, or a signal's default action, as when a test runner
-// is interrupted), the guard sees its parent gone within a second and ends the command, so
-// no API server outlives its test. A signal sent to the group reaches the command directly.
+// is interrupted), a watchdog subshell sees the parent gone within a second and ends the
+// command, so no API server outlives its test. A signal sent to the group reaches the command
+// directly; the guard ignores it and exits with the command's status.
+// The guard's own wait is a plain `wait PID`: POSIX keeps the status of an already-finished
+// background pid for it, whereas `wait -n PID` loses a job bash has already reaped (seen on a
+// CI machine: "wait: PID: no such job" for a command that exited at once, and the guard never
+// returned). The watchdog is started before the guard ignores TERM so it can still be stopped.
 // (Non-interactive bash starts background commands with SIGINT ignored; stop with SIGTERM.)
 const GUARD = [
   'parent=$1; shift',
   '"$@" & child=$!',
+  '(',
+  `  trap 'kill "$tick" 2>/dev/null; exit 0' TERM`,
+  '  while kill -0 "$parent" 2>/dev/null; do sleep 1 & tick=$!; wait "$tick"; done',
+  '  kill -TERM "$child" 2>/dev/null',
+  '  for _ in 1 2 3; do kill -0 "$child" 2>/dev/null || exit 0; sleep 1 & tick=$!; wait "$tick"; done',
+  '  kill -KILL "$child" 2>/dev/null',
+  ') & watchdog=$!',
   "trap '' TERM INT HUP",
-  'while :; do',
-  '  sleep 1 & tick=$!',
-  // Returns as soon as either ends, so the command's exit is seen at once, not after the tick.
-  '  wait -n -p ended "$child" "$tick"; status=$?',
-  '  if [ "$ended" = "$child" ]; then kill "$tick" 2>/dev/null; exit "$status"; fi',
-  '  if ! kill -0 "$parent" 2>/dev/null; then',
-  '    kill -TERM "$child" 2>/dev/null',
-  '    for _ in 1 2 3; do kill -0 "$child" 2>/dev/null || break; sleep 1; done',
-  '    kill -KILL "$child" 2>/dev/null; wait "$child"; exit $?',
-  '  fi',
-  'done',
+  'wait "$child"; status=$?',
+  'kill "$watchdog" 2>/dev/null',
+  'exit "$status"',
 ].join('\n');
 
 export function spawnGroup(command: string, args: string[], logPath: string, options: SpawnGroupOptions = {}): GroupProcess {
