@@ -78,7 +78,8 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     mdnsMode: webrtc.mdns.mode,
     events: iceMetrics(metrics),
   });
-  const peers = peerFactoryFromIce(ice);
+  // werift's stock path keeps werift's own DTLS timing too: the benchmark measures against it
+  const peers = peerFactoryFromIce(ice, { earlyDtlsStart: fanout === "lean" });
   const reports = createReportScheduler({
     intervalMs: parseDuration(config.webrtc.rtcpReportInterval),
     metrics,

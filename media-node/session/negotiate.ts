@@ -11,6 +11,7 @@ export async function applyRemoteOffer(pc: RTCPeerConnection, peers: PeerFactory
   } catch (cause) {
     throw new HttpError("MALFORMED_SDP", (cause as Error).message ?? String(cause), {}, { cause });
   }
+  peers.beforeConnect(pc);
 }
 
 /** Answers and waits (bounded) for host candidates, so the answer works without trickle. */

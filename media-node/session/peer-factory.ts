@@ -6,6 +6,7 @@
 import type { RTCPeerConnection, RTCPeerConnectionConfig } from "werift";
 import type { IceEndpoint } from "../ice/endpoint.js";
 import { useNativeX25519 } from "./dtls-crypto.js";
+import { startDtlsClientsEarly } from "./dtls-early-start.js";
 
 export interface PeerFactory {
   /** The shared ICE UDP port. */
@@ -15,10 +16,18 @@ export interface PeerFactory {
   prepareRemoteSdp(sdp: string): string;
   /** Whether a trickled remote candidate line should be given to werift. */
   acceptRemoteCandidate(line: string): boolean;
+  /** Called once werift knows the remote description, before ICE starts (dtls-early-start.ts). */
+  beforeConnect(pc: RTCPeerConnection): void;
   close(): Promise<void>;
 }
 
-export function peerFactoryFromIce(ice: IceEndpoint): PeerFactory {
+export interface PeerFactoryOptions {
+  /** Send the DTLS ClientHello as soon as ICE connects instead of werift's fixed 100 ms later (default true). */
+  earlyDtlsStart?: boolean;
+}
+
+export function peerFactoryFromIce(ice: IceEndpoint, options: PeerFactoryOptions = {}): PeerFactory {
+  const earlyDtlsStart = options.earlyDtlsStart ?? true;
   // DTLS handshakes of every session: X25519 in OpenSSL instead of tweetnacl on the event loop (dtls-crypto.ts)
   useNativeX25519();
   return {
@@ -26,6 +35,9 @@ export function peerFactoryFromIce(ice: IceEndpoint): PeerFactory {
     createPeerConnection: (config) => ice.createPeerConnection(config),
     prepareRemoteSdp: (sdp) => ice.prepareRemoteSdp(sdp).sdp,
     acceptRemoteCandidate: (line) => ice.acceptRemoteCandidate(line.replace(/^a=/, "")),
+    beforeConnect: (pc) => {
+      if (earlyDtlsStart) startDtlsClientsEarly(pc);
+    },
     close: () => ice.close(),
   };
 }
