@@ -12,7 +12,8 @@ import { answerNack, ResendGuard, type NackContext } from "./nackResponder.js";
 import { rttFromReport } from "./rtcpMath.js";
 import { watchTransportRtcp } from "./rtcpTap.js";
 import { SeqRewriter } from "./seqMap.js";
-import type { Clock, ForwardedTrack, ForwardedTrackStats, NackMode, ReportTarget, SourceCodec, ViewerBinding } from "./types.js";
+import type { RTCPeerConnection, RtcpPacket } from "werift";
+import type { Clock, ForwardedTrack, ForwardedTrackStats, LinkedConnection, NackMode, ReportTarget, SourceCodec, ViewerBinding } from "./types.js";
 
 /** Smoothing of RTT samples, as RFC 6298 does for SRTT (new = 7/8 old + 1/8 sample). */
 const RTT_SMOOTHING = 0.875;
@@ -49,17 +50,34 @@ export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
   private fractionLost = 0;
   private rttMs: number | undefined;
   removeReport: () => void = () => undefined;
+  /** For the unknown-SSRC RTCP tap while werift routes this viewer's RTCP; dropped once linked. */
+  private pc: RTCPeerConnection | undefined;
 
   constructor(binding: ViewerBinding, private readonly ctx: TrackContext) {
     this.id = binding.id;
     this.waiting = ctx.isKeyframe !== undefined;
     this.guard = ctx.mode === "off" ? undefined : new ResendGuard();
+    this.pc = binding.pc;
     this.lean = new LeanSender(binding.sender, {
       onNack: (lost) => this.onNack(lost),
       onKeyframeRequest: () => ctx.requestKeyframe(),
       onReceiverReport: (fraction, lsr, dlsr) => this.onReceiverReport(fraction, lsr, dlsr),
-      onTransport: (transport) => watchTransportRtcp(transport, binding.pc, ctx.metrics),
+      onTransport: (transport) => this.pc && watchTransportRtcp(transport, this.pc, ctx.metrics),
     });
+  }
+
+  canLink(): boolean {
+    return !this.isClosed && this.lean.canLink();
+  }
+
+  linkTo(connection: LinkedConnection): boolean {
+    if (this.isClosed || !this.lean.linkTo(connection)) return false;
+    this.pc = undefined;
+    return true;
+  }
+
+  receiveRtcp(packet: RtcpPacket): boolean {
+    return !this.isClosed && this.lean.receiveRtcp(packet);
   }
 
   get closed(): boolean {

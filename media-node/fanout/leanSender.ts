@@ -28,6 +28,7 @@ import {
 import { absSendTime24, compactNtp, ntpFromMs, rtpTimestampAt } from "./rtcpMath.js";
 import { seqAdd } from "./seq.js";
 import { leanRtpOutputFor, type LeanRtpOutput } from "./srtp/weriftTransport.js";
+import type { LinkedConnection } from "./types.js";
 import { assertTransportSeam, assertWeriftSeams, senderInternals, type SenderInternals, type TransportInternals } from "./weriftSeam.js";
 
 /** FIR (RFC 5104) feedback message type in a payload-specific feedback packet. */
@@ -48,8 +49,15 @@ interface Extension {
 
 const noop = () => undefined;
 
+/** What the header and reports read from the sender; a plain copy once linked. */
+type SenderView = Pick<SenderInternals, "ssrc" | "rtxSsrc" | "codec" | "mid" | "cname" | "headerExtensions" | "rtxPayloadType" | "dtlsTransport">;
+
 export class LeanSender {
-  private readonly sender: SenderInternals;
+  private sender: SenderView;
+  /** werift's sender while we borrow it; undefined once linked or closed. */
+  private weriftSender: SenderInternals | undefined;
+  private link: LinkedConnection | undefined;
+  private onTransport: ((transport: TransportInternals) => void) | undefined;
   private readonly header = new RtpHeader();
   private rtxHeader: RtpHeader | undefined;
   private rtxSeq = Math.floor(Math.random() * 0x10000);
@@ -59,8 +67,9 @@ export class LeanSender {
   private transport: TransportInternals | undefined;
   /** RTP goes out through our own SRTP protector keyed from the transport (srtp/), not werift's per-packet cipher. */
   private rtpOut: LeanRtpOutput | undefined;
-  private readonly originalHandleRtcp: SenderInternals["handleRtcpPacket"];
-  private readonly originalSendRtp: SenderInternals["sendRtp"];
+  // werift's own handlers (they close over its sender); dropped when handed back
+  private originalHandleRtcp: SenderInternals["handleRtcpPacket"] | undefined;
+  private originalSendRtp: SenderInternals["sendRtp"] | undefined;
   private closed = false;
   packetCount = 0;
   octetCount = 0;
@@ -72,15 +81,17 @@ export class LeanSender {
 
   constructor(sender: RTCRtpSender, private readonly events: LeanSenderEvents) {
     assertWeriftSeams();
-    this.sender = senderInternals(sender);
-    if (this.sender.track) throw new Error("lean fan-out needs a sender without a track (addTransceiver(kind), not addTrack)");
-    if (this.sender.rtcpRunning) this.sender.rtcpCancel.abort(); // a stock loop already started: end it
-    this.sender.rtcpRunning = true; // latch: runRtcp() returns at once (checked by assertWeriftSeams)
-    this.originalHandleRtcp = this.sender.handleRtcpPacket;
-    this.originalSendRtp = this.sender.sendRtp;
-    this.sender.handleRtcpPacket = (packet) => this.handleRtcp(packet);
+    const werift = senderInternals(sender);
+    this.sender = this.weriftSender = werift;
+    this.onTransport = events.onTransport;
+    if (werift.track) throw new Error("lean fan-out needs a sender without a track (addTransceiver(kind), not addTrack)");
+    if (werift.rtcpRunning) werift.rtcpCancel.abort(); // a stock loop already started: end it
+    werift.rtcpRunning = true; // latch: runRtcp() returns at once (checked by assertWeriftSeams)
+    this.originalHandleRtcp = werift.handleRtcpPacket;
+    this.originalSendRtp = werift.sendRtp;
+    werift.handleRtcpPacket = (packet) => this.handleRtcp(packet);
     // a track attached later must not interleave stock sends with ours on the same SSRC
-    this.sender.sendRtp = async () => undefined;
+    werift.sendRtp = async () => undefined;
   }
 
   get ssrc(): number {
@@ -89,6 +100,7 @@ export class LeanSender {
 
   /** Connected and negotiated: packets sent now reach the viewer. */
   ready(): boolean {
+    if (this.link) return !this.closed && !this.link.isClosed;
     const transport = this.sender.dtlsTransport;
     return !this.closed && transport !== undefined && transport.state === "connected" && this.sender.codec !== undefined;
   }
@@ -160,16 +172,69 @@ export class LeanSender {
     }
     this.lastSrCompact = compactNtp(ntp);
     this.lastSrSentMs = nowMs;
-    this.transport!.sendRtcp(packets).catch(noop);
+    if (this.link) this.link.sendRtcp(packets);
+    else this.transport!.sendRtcp(packets).catch(noop);
     return true;
+  }
+
+  /**
+   * Send through `link` from now on and let go of werift: the sender's fields are copied, its
+   * RTCP hooks handed back, the transport forgotten; the same SRTP protector keeps going.
+   * False (nothing changed) when not connected yet or the output cannot be redirected.
+   */
+  canLink(): boolean {
+    if (!this.weriftSender || this.link || !this.ready()) return false;
+    this.bindTransport();
+    return this.rtpOut?.redirect !== undefined;
+  }
+
+  linkTo(link: LinkedConnection): boolean {
+    const werift = this.weriftSender;
+    if (!werift || !this.canLink()) return false;
+    this.rtpOut!.redirect!(link.sendSrtp);
+    this.handBack(werift);
+    const { ssrc, rtxSsrc, codec, mid, cname, headerExtensions, rtxPayloadType } = werift;
+    this.sender = {
+      ssrc,
+      rtxSsrc,
+      codec: codec && { payloadType: codec.payloadType, clockRate: codec.clockRate, mimeType: codec.mimeType },
+      mid,
+      cname,
+      headerExtensions: headerExtensions.map(({ id, uri }) => ({ id, uri })),
+      rtxPayloadType,
+      dtlsTransport: undefined,
+    };
+    this.weriftSender = undefined;
+    this.transport = undefined;
+    this.onTransport = undefined;
+    this.link = link;
+    return true;
+  }
+
+  /** RTCP from a linked connection: true when it names this sender's SSRC (and was handled). */
+  receiveRtcp(packet: RtcpPacket): boolean {
+    const ssrc = this.sender.ssrc;
+    let mine = false;
+    if (packet instanceof RtcpRrPacket || packet instanceof RtcpSrPacket) mine = packet.reports.some((r) => r.ssrc === ssrc);
+    else if (packet instanceof RtcpTransportLayerFeedback) mine = packet.feedback.mediaSourceSsrc === ssrc;
+    else if (packet instanceof RtcpPayloadSpecificFeedback) mine = packet.feedback.mediaSsrc === ssrc || (packet.feedback as { senderSsrc?: number }).senderSsrc === ssrc;
+    if (mine) this.handleRtcp(packet);
+    return mine;
   }
 
   /** Hand the sender back to werift's own RTCP handling. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.sender.handleRtcpPacket = this.originalHandleRtcp;
-    this.sender.sendRtp = this.originalSendRtp;
+    if (this.weriftSender) this.handBack(this.weriftSender);
+    this.weriftSender = undefined;
+  }
+
+  private handBack(werift: SenderInternals): void {
+    if (this.originalHandleRtcp) werift.handleRtcpPacket = this.originalHandleRtcp;
+    if (this.originalSendRtp) werift.sendRtp = this.originalSendRtp;
+    this.originalHandleRtcp = undefined;
+    this.originalSendRtp = undefined;
   }
 
   /** Per-viewer RTCP from werift's router (already matched to this sender's SSRC). */
@@ -189,24 +254,31 @@ export class LeanSender {
 
   /** Fill the per-viewer extensions (rebuilt only when negotiation changed them). */
   private prepare(h: RtpHeader, nowMs: number): RtpHeader {
-    const transport = this.sender.dtlsTransport;
-    if (transport !== this.transport) {
-      assertTransportSeam(transport);
-      this.transport = transport;
-      this.rtpOut = leanRtpOutputFor(transport as unknown as Parameters<typeof leanRtpOutputFor>[0]);
-      this.events.onTransport?.(transport);
-    }
+    if (!this.link) this.bindTransport();
     if (this.extensionsFrom !== this.sender.headerExtensions) this.buildExtensions();
     h.extensions = this.extensions;
     h.padding = false;
     h.csrc = [];
     if (this.absSendTime) this.absSendTime.writeUIntBE(absSendTime24(nowMs), 0, 3);
     if (this.twcc) {
-      const t = this.transport!;
-      t.transportSequenceNumber = seqAdd(t.transportSequenceNumber, 1);
-      this.twcc.writeUInt16BE(t.transportSequenceNumber, 0);
+      if (this.link) this.twcc.writeUInt16BE(this.link.nextTransportSeq(), 0);
+      else {
+        const t = this.transport!;
+        t.transportSequenceNumber = seqAdd(t.transportSequenceNumber, 1);
+        this.twcc.writeUInt16BE(t.transportSequenceNumber, 0);
+      }
     }
     return h;
+  }
+
+  /** Follow the sender's DTLS transport (first use, or werift replaced it). */
+  private bindTransport(): void {
+    const transport = this.sender.dtlsTransport;
+    if (transport === this.transport) return;
+    assertTransportSeam(transport);
+    this.transport = transport;
+    this.rtpOut = leanRtpOutputFor(transport as unknown as Parameters<typeof leanRtpOutputFor>[0]);
+    this.onTransport?.(transport);
   }
 
   private extensions: Extension[] = [];

@@ -6,7 +6,7 @@
  * `shared` mode, from a copying history per viewer in `perViewer` mode (the werift/pion model,
  * kept as the baseline), and not at all in `off` mode.
  */
-import type { RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver, RtpPacket } from "werift";
+import type { RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver, RtcpPacket, RtpPacket } from "werift";
 import type { NackMode } from "../config/types.js";
 import type { MediaNodeMetrics } from "../observe/metrics.js";
 
@@ -74,9 +74,30 @@ export interface ForwardedTrackStats {
   senderReports: number;
 }
 
+/**
+ * A viewer's connection once werift has handed it over (session/viewer-link.ts): SRTP out,
+ * SRTCP out, one transport-wide sequence counter. RTCP in arrives through `receiveRtcp`.
+ */
+export interface LinkedConnection {
+  readonly isClosed: boolean;
+  sendSrtp(packet: Buffer): void;
+  sendRtcp(packets: { serialize(): Buffer }[]): void;
+  nextTransportSeq(): number;
+}
+
 export interface ForwardedTrack {
   readonly id: string;
   readonly closed: boolean;
+  /**
+   * Stop using werift's sender and transport: snapshot what the header needs, send through
+   * `connection` from now on, and drop every reference into the peer connection. False when
+   * this track cannot (not connected yet, or werift's stock path): the session keeps werift.
+   */
+  linkTo?(connection: LinkedConnection): boolean;
+  /** Whether linkTo would succeed now (checked for every track before the connection is taken). */
+  canLink?(): boolean;
+  /** RTCP from a linked connection; true when it was about this track's SSRCs. */
+  receiveRtcp?(packet: RtcpPacket): boolean;
   stats(): ForwardedTrackStats;
   /** Bytes of NACK state this viewer adds (dedupe table, plus the copied history in perViewer mode). */
   nackStateBytes(): number;

@@ -22,15 +22,24 @@ export interface MuxSessionIdentity {
 }
 
 interface MuxSession {
-  readonly owner: object;
-  readonly identity: MuxSessionIdentity;
+  /** The ICE agent; a plain token once a transport of it is adopted (the agent may be freed). */
+  owner: object;
+  identity: MuxSessionIdentity;
   /** One per advertised host address of the agent; the first receives checks and media. */
   readonly transports: MuxedTransport[];
+}
+
+/** A transport taken over from its ICE agent (see `MuxedTransport.adopt`). */
+export interface AdoptedTransport {
+  send(data: Buffer, addr: Address): void;
+  /** Frees the transport's demux entries; idempotent. */
+  close(): void;
 }
 
 export class MuxedTransport {
   readonly type = "udp";
   closed = false;
+  private adopted = false;
   /** Set by the ICE agent (werift's StunProtocol assigns its datagram handler here). */
   onData: (data: Buffer, addr: Address) => void = () => {};
 
@@ -57,12 +66,36 @@ export class MuxedTransport {
     return this.mux.port;
   }
 
-  /** Detach from the mux; the last transport of an agent removes its demux entries. */
+  /**
+   * Take the transport away from its ICE agent: from now on datagrams go to `onData`, and the
+   * agent's own close() no longer frees the transport (its demux entries, the ufrag and the
+   * claimed remote addresses, stay); the returned handle does. Used once a session no longer
+   * needs werift for a connection it has set up (session/viewer-link.ts).
+   */
+  adopt(onData: (data: Buffer, addr: Address) => void): AdoptedTransport {
+    if (this.closed) throw new Error("ice: cannot adopt a closed transport");
+    this.adopted = true;
+    this.onData = onData;
+    this.mux.forgetAgent(this.session);
+    return {
+      send: (data, addr) => {
+        if (!this.closed) void this.mux.sendFor(this.session, data, addr);
+      },
+      close: () => this.release(),
+    };
+  }
+
+  /** Detach from the mux (unless adopted); the last transport of an agent removes its demux entries. */
   close = async (): Promise<void> => {
+    if (!this.adopted) this.release();
+  };
+
+  private release(): void {
     if (this.closed) return;
     this.closed = true;
+    this.onData = () => {};
     this.mux.detach(this.session, this);
-  };
+  }
 }
 
 export class UdpMux {
@@ -115,6 +148,19 @@ export class UdpMux {
     const transport = new MuxedTransport(this, session);
     session.transports.push(transport);
     return transport;
+  }
+
+  /**
+   * Keep the session's demux entries but no reference to its ICE agent: the ufrags are frozen
+   * as they are now (no ICE restart after adoption) and the owner becomes a plain token.
+   */
+  forgetAgent(session: MuxSession): void {
+    const localUfrag = session.identity.localUfrag();
+    const remoteUfrag = session.identity.remoteUfrag();
+    session.identity = { localUfrag: () => localUfrag, remoteUfrag: () => remoteUfrag };
+    if (this.sessions.get(session.owner) === session) this.sessions.delete(session.owner);
+    session.owner = {};
+    this.sessions.set(session.owner, session);
   }
 
   detach(session: MuxSession, transport: MuxedTransport): void {

@@ -88,6 +88,7 @@ export function createMetrics(build: BuildInfo, options: { defaultMetrics?: bool
     retransmittedPackets: counter("mediafleet_rtp_retransmitted_packets_total", "packets retransmitted in answer to NACKs"),
     nackMisses: counter("mediafleet_nack_misses_total", "NACKed packets no longer (or never) in the history"),
     nackSuppressed: counter("mediafleet_nack_suppressed_total", "repeated NACKs for a packet already resent within a round trip"),
+    viewersLinked: counter("mediafleet_viewers_linked_total", "viewer connections taken over from werift once connected (sent to without a werift peer connection)"),
     rtcpSenderReports: counter("mediafleet_rtcp_sender_reports_total", "RTCP sender reports sent to viewers"),
     pliForwarded: counter("mediafleet_pli_forwarded_total", "keyframe requests forwarded to publishers (after rate limiting)"),
     mdnsQueries: counter("mediafleet_mdns_queries_total", "mDNS queries sent to resolve .local candidates"),

@@ -47,29 +47,44 @@ export function connectedDtlsSockets(pc: RTCPeerConnection): DtlsSocketInternals
   return socketsOf(pc).filter((s) => s.connected === true || ((s.dtls?.epoch ?? 0) >= 1 && typeof s.cipher?.cipher?.encrypt === "function"));
 }
 
+/** What it takes to seal one more record of a connected DTLS association. */
+export interface CloseNotifyState {
+  version: { major: number; minor: number };
+  epoch: number;
+  /** Of the last record sent; the alert takes the next one (and updates this). */
+  sequenceNumber: number;
+  /** werift's record cipher, bound to our side's session type. */
+  encrypt(data: Buffer, header: object): Buffer;
+}
+
+/** The encrypted close_notify record (RFC 6347 §4.1) for the association's next sequence number. */
+export function closeNotifyRecord(state: CloseNotifyState): Buffer {
+  const { version, epoch } = state;
+  const sequenceNumber = ++state.sequenceNumber;
+  const alert = Buffer.from([ALERT_LEVEL_WARNING, ALERT_CLOSE_NOTIFY]);
+  const fragment = state.encrypt(alert, { type: CONTENT_TYPE_ALERT, version: (version.major << 8) | version.minor, epoch, sequenceNumber });
+  const record = Buffer.alloc(13 + fragment.length);
+  record.writeUInt8(CONTENT_TYPE_ALERT, 0);
+  record.writeUInt8(version.major, 1);
+  record.writeUInt8(version.minor, 2);
+  record.writeUInt16BE(epoch, 3);
+  record.writeUIntBE(sequenceNumber, 5, 6);
+  record.writeUInt16BE(fragment.length, 11);
+  fragment.copy(record, 13);
+  return record;
+}
+
 /** Sends an encrypted close_notify on every connected DTLS transport; best effort, never throws. */
 export function sendCloseNotify(pc: RTCPeerConnection): number {
   let sent = 0;
   for (const socket of connectedDtlsSockets(pc)) {
     try {
       if (closeNotifySeamProblems(socket).length > 0) continue;
-      const { version, epoch } = socket.dtls! as { version: { major: number; minor: number }; epoch: number };
-      const sequenceNumber = ++socket.dtls!.recordSequenceNumber!;
-      const alert = Buffer.from([ALERT_LEVEL_WARNING, ALERT_CLOSE_NOTIFY]);
-      const fragment = socket.cipher!.cipher!.encrypt(socket.cipher!.sessionType, alert, {
-        type: CONTENT_TYPE_ALERT,
-        version: (version.major << 8) | version.minor,
-        epoch,
-        sequenceNumber,
-      });
-      const record = Buffer.alloc(13 + fragment.length);
-      record.writeUInt8(CONTENT_TYPE_ALERT, 0);
-      record.writeUInt8(version.major, 1);
-      record.writeUInt8(version.minor, 2);
-      record.writeUInt16BE(epoch, 3);
-      record.writeUIntBE(sequenceNumber, 5, 6);
-      record.writeUInt16BE(fragment.length, 11);
-      fragment.copy(record, 13);
+      const dtls = socket.dtls! as { version: { major: number; minor: number }; epoch: number; recordSequenceNumber: number };
+      const cipher = socket.cipher!;
+      const state: CloseNotifyState = { version: dtls.version, epoch: dtls.epoch, sequenceNumber: dtls.recordSequenceNumber, encrypt: (data, header) => cipher.cipher!.encrypt(cipher.sessionType, data, header) };
+      const record = closeNotifyRecord(state);
+      dtls.recordSequenceNumber = state.sequenceNumber;
       void Promise.resolve(socket.transport!.send(record)).catch(() => undefined);
       sent += 1;
     } catch {

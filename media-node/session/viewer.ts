@@ -5,7 +5,7 @@
  * publisher leaves.
  */
 import { randomUUID } from "node:crypto";
-import type { RTCPeerConnection, RTCRtpTransceiver } from "werift";
+import { GenericNack, PictureLossIndication, RtcpPayloadSpecificFeedback, RtcpRrPacket, RtcpTransportLayerFeedback, type RTCPeerConnection, type RTCRtpTransceiver, type RtcpPacket } from "werift";
 import type { ForwardedTrack, MediaKind } from "../fanout/types.js";
 import { HttpError } from "../http/errors.js";
 import type { SdpFragment } from "../http/sdpfrag.js";
@@ -17,12 +17,22 @@ import type { MediaPath, ViewerHandle } from "./path.js";
 import { assertUsableOffer } from "./sdp-offer.js";
 import { closePeer } from "./close-notify.js";
 import type { WebrtcSession } from "./types.js";
+import { ViewerLink, viewerLinkProblems } from "./viewer-link.js";
+
+/**
+ * A linked viewer is ended after this long without a datagram from it, unless sessionTimeout
+ * is longer: ICE consent (RFC 7675) expires after 30 s, the bound werift's agent used.
+ */
+const LINKED_SILENCE_MS = 30_000;
 
 export class ViewerSession implements WebrtcSession, ViewerHandle {
   readonly id = randomUUID();
   readonly role = "viewer";
   readonly etag = `"${randomUUID()}"`;
   private pc: RTCPeerConnection | undefined;
+  /** Set once the connection is handed over from werift (viewer-link.ts). */
+  private link: ViewerLink | undefined;
+  private stopWatchingPc: () => void = () => undefined;
   private tracks: ForwardedTrack[] = [];
   private bytesOfClosedTracks = 0;
   private connected = false;
@@ -55,10 +65,14 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
         codecs: { video: video ? [viewerCodec(video.codec, nack)] : [], audio: audio ? [viewerCodec(audio.codec, nack)] : [] },
       });
       this.pc = pc;
-      pc.connectionStateChange.subscribe((state) => {
-        if (state === "connected") this.connected = true;
+      const watch = pc.connectionStateChange.subscribe((state) => {
+        if (state === "connected") {
+          this.connected = true;
+          setImmediate(() => this.linkWhenReady());
+        }
         if (state === "failed" || state === "closed") this.close(`ice-${state}`);
       });
+      this.stopWatchingPc = () => watch.unSubscribe();
       await applyRemoteOffer(pc, this.ctx.peers, offer);
       const sending = pc.getTransceivers().filter((t) => this.prepareTransceiver(t));
       const answer = await answerWithCandidates(pc);
@@ -69,7 +83,9 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
         this.tracks.push(source.fanout.attach({ id: `${this.id}:${transceiver.kind}`, pc, transceiver, sender: transceiver.sender }));
       }
       this.ctx.registry.register(this);
-      this.stopWatchdog = startWatchdog(this.ctx.sessionTimeoutMs, () => (this.connected ? Date.now() : this.createdAt), () => this.close("ice-timeout"));
+      const linkedSilenceMs = Math.max(0, LINKED_SILENCE_MS - this.ctx.sessionTimeoutMs);
+      const lastActivity = () => (this.link ? this.link.lastHeardMs + linkedSilenceMs : this.connected ? Date.now() : this.createdAt);
+      this.stopWatchdog = startWatchdog(this.ctx.sessionTimeoutMs, lastActivity, () => this.close(this.link ? "viewer-silent" : "ice-timeout"));
       this.ctx.logger.info({ path: path.name, session: this.id }, "viewer started");
       // werift copies the offer's rtcp-fb lines into the answer; with NACK off none may stay.
       return nack === "off" ? stripNackFeedback(answer) : answer;
@@ -87,6 +103,44 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
     }
     transceiver.setDirection("sendonly");
     return true;
+  }
+
+  /**
+   * Hand the connection over from werift once every track can send without it (viewer-link.ts).
+   * A connection that cannot be linked (werift's stock path, an unexpected shape) stays with
+   * werift, as before.
+   */
+  private linkWhenReady(): void {
+    const pc = this.pc;
+    if (this.isClosed || this.link || !pc || this.tracks.length === 0) return;
+    if (!this.tracks.every((t) => t.canLink?.() === true)) return;
+    const problems = viewerLinkProblems(pc);
+    if (problems.length > 0) {
+      this.ctx.logger.debug({ path: this.path.name, session: this.id, problems }, "viewer stays on werift");
+      return;
+    }
+    const transportSeq = (pc.dtlsTransports[0] as unknown as { transportSequenceNumber?: number }).transportSequenceNumber ?? 0;
+    const link = new ViewerLink(pc, transportSeq);
+    for (const track of this.tracks) track.linkTo!(link);
+    link.listen({
+      onRtcp: (packet) => this.routeRtcp(packet),
+      onClosed: (reason) => this.close(reason),
+      onMalformed: (kind, reason) => this.ctx.metrics.malformedInput.inc({ kind, reason }),
+    });
+    this.link = link;
+    this.pc = undefined;
+    this.stopWatchingPc();
+    // werift sends nothing on close (no alert) and the adopted transport ignores its close()
+    pc.close().catch(() => undefined);
+    this.ctx.metrics.viewersLinked.inc();
+  }
+
+  private routeRtcp(packet: RtcpPacket): void {
+    let claimed = false;
+    for (const track of this.tracks) if (track.receiveRtcp?.(packet)) claimed = true;
+    if (claimed) return;
+    const reason = unclaimedRtcpReason(packet);
+    if (reason) this.ctx.metrics.malformedInput.inc({ kind: "rtcp", reason });
   }
 
   bytesSent(): number {
@@ -110,8 +164,20 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
     this.tracks = [];
     this.path.forgetViewer(this);
     this.ctx.registry.forget(this);
+    this.stopWatchingPc();
+    if (this.link) this.link.close();
     if (this.pc) closePeer(this.pc);
+    this.link = undefined;
+    this.pc = undefined;
     this.ctx.metrics.sessionsEnded.inc({ kind: "viewer", reason });
     this.ctx.logger.info({ path: this.path.name, session: this.id, reason }, "viewer ended");
   }
+}
+
+/** Why RTCP no track claimed is worth counting (the reasons rtcpTap.ts uses), or undefined. */
+function unclaimedRtcpReason(packet: RtcpPacket): string | undefined {
+  if (packet instanceof RtcpTransportLayerFeedback && packet.feedback instanceof GenericNack) return "nack_unknown_ssrc";
+  if (packet instanceof RtcpPayloadSpecificFeedback && packet.feedback instanceof PictureLossIndication) return "pli_unknown_ssrc";
+  if (packet instanceof RtcpRrPacket && packet.reports.length > 0) return "rr_unknown_ssrc";
+  return undefined;
 }

@@ -95,6 +95,11 @@ const noop = () => undefined;
 /** Sends one RTP packet of the lean path on a transport. */
 export interface LeanRtpOutput {
   send(payload: Buffer, header: RtpHeaderFields & RtpHeader): void;
+  /**
+   * Protect as before but hand each packet to `sink` and forget werift's transport (a linked
+   * viewer, session/viewer-link.ts). Absent on werift's own path, which cannot be redirected.
+   */
+  redirect?(sink: (packet: Buffer) => void): void;
 }
 
 /**
@@ -104,14 +109,22 @@ export interface LeanRtpOutput {
 class FastSrtpOutput implements LeanRtpOutput {
   private session: unknown;
   private protector: SrtpProtector;
+  private transport: SrtpTransportView | undefined;
+  private sink: ((packet: Buffer) => void) | undefined;
 
-  constructor(private readonly transport: SrtpTransportView) {
+  constructor(transport: SrtpTransportView) {
+    this.transport = transport;
     this.session = transport.srtp;
     this.protector = createSrtpProtector(sendingKeysOf(transport));
   }
 
   send(payload: Buffer, header: RtpHeaderFields): void {
-    const t = this.transport;
+    if (this.sink) {
+      const packet = this.protector.protect(header, payload);
+      if (packet !== undefined) this.sink(packet);
+      return;
+    }
+    const t = this.transport!;
     if (t.srtp !== this.session) {
       this.session = t.srtp;
       this.protector = createSrtpProtector(sendingKeysOf(t));
@@ -121,6 +134,13 @@ class FastSrtpOutput implements LeanRtpOutput {
     t.bytesSent += packet.length;
     t.packetsSent++;
     t.iceTransport!.connection!.send!(packet).catch(noop);
+  }
+
+  /** The same protector (its rollover counters carry over) from now on sends through `sink`. */
+  redirect(sink: (packet: Buffer) => void): void {
+    this.sink = sink;
+    this.transport = undefined;
+    this.session = undefined;
   }
 }
 
