@@ -54,7 +54,10 @@ interface DtlsTransportView {
   dtls?: {
     connected?: boolean;
     dtls?: { version?: { major: number; minor: number }; epoch?: number; recordSequenceNumber?: number };
-    cipher?: { sessionType?: unknown; cipher?: { encrypt(sessionType: unknown, data: Buffer, header: object): Buffer } };
+    cipher?: {
+      sessionType?: unknown;
+      cipher?: { encrypt(sessionType: unknown, data: Buffer, header: object): Buffer; decrypt(sessionType: unknown, data: Buffer, header: object): Buffer };
+    };
   };
 }
 
@@ -75,7 +78,7 @@ export function viewerLinkProblems(pc: RTCPeerConnection): string[] {
   const socket = t.dtls;
   if (socket?.connected !== true) problems.push("DtlsSocket.connected");
   if (!socket?.dtls?.version || typeof socket.dtls.epoch !== "number" || typeof socket.dtls.recordSequenceNumber !== "number") problems.push("DtlsSocket.dtls version/epoch/recordSequenceNumber");
-  if (typeof socket?.cipher?.cipher?.encrypt !== "function") problems.push("DtlsSocket.cipher.cipher.encrypt");
+  if (typeof socket?.cipher?.cipher?.encrypt !== "function" || typeof socket.cipher.cipher.decrypt !== "function") problems.push("DtlsSocket.cipher.cipher.encrypt/decrypt");
   return problems;
 }
 
@@ -87,6 +90,8 @@ export class ViewerLink {
   private readonly password: Buffer;
   private readonly srtcp: SrtcpSessionView;
   private readonly alert: CloseNotifyState;
+  /** Opens a record the viewer sealed (werift's record cipher, our side's session type). */
+  private readonly openRecord: (fragment: Buffer, header: object) => Buffer;
   private readonly out: AdoptedTransport;
   private events: LinkEvents | undefined;
   /** Last time the viewer was heard from (any datagram), for the session's timeout. */
@@ -104,7 +109,9 @@ export class ViewerLink {
     const socket = t.dtls!;
     const cipher = socket.cipher!;
     const dtls = socket.dtls!;
-    this.alert = { version: { ...dtls.version! }, epoch: dtls.epoch!, sequenceNumber: dtls.recordSequenceNumber!, encrypt: cipher.cipher!.encrypt.bind(cipher.cipher, cipher.sessionType) };
+    const suite = cipher.cipher!;
+    this.alert = { version: { ...dtls.version! }, epoch: dtls.epoch!, sequenceNumber: dtls.recordSequenceNumber!, encrypt: suite.encrypt.bind(suite, cipher.sessionType) };
+    this.openRecord = suite.decrypt.bind(suite, cipher.sessionType);
     this.twccSeq = transportSequenceNumber;
     this.out = (connection.nominated!.protocol!.transport as AdoptableTransport).adopt((data, addr) => this.receive(data, addr));
   }
@@ -161,12 +168,26 @@ export class ViewerLink {
     this.lastHeardMs = Date.now();
     if (first >= 20 && first <= 63) {
       // after the handshake the only DTLS a viewer sends is an alert: it is going away
-      if (first === DTLS_ALERT) this.events?.onClosed("dtls-alert");
+      if (first === DTLS_ALERT) this.readAlert(data);
       else this.events?.onMalformed("dtls", "after_handshake");
       return;
     }
     if (first >= 128 && first <= 191 && data.length >= 8 && data[1]! >= 192 && data[1]! <= 223) this.readRtcp(data);
     // SRTP from a viewer (a send-only node negotiated nothing to receive) is ignored
+  }
+
+  /** An alert counts only when it opens with the association's keys (RFC 6347 §4.1.2.1). */
+  private readAlert(data: Buffer): void {
+    const length = data.length >= 13 ? data.readUInt16BE(11) : -1;
+    if (length < 0 || 13 + length > data.length) return this.events?.onMalformed("dtls", "truncated");
+    const header = { type: data[0], version: data.readUInt16BE(1), epoch: data.readUInt16BE(3), sequenceNumber: data.readUIntBE(5, 6) };
+    let alert: Buffer;
+    try {
+      alert = this.openRecord(data.subarray(13, 13 + length), header);
+    } catch {
+      return this.events?.onMalformed("dtls", "alert_unauthenticated");
+    }
+    if (alert.length >= 2) this.events?.onClosed(alert[1] === 0 ? "viewer-close-notify" : "viewer-dtls-alert");
   }
 
   private readRtcp(data: Buffer): void {

@@ -1,0 +1,116 @@
+/**
+ * ViewerLink over real loopback UDP: a node-side peer from the session factory (shared ICE
+ * port) and a werift viewer connect; the link takes the connection over and werift's peer is
+ * closed. Then: consent checks are answered with a valid MESSAGE-INTEGRITY and the sender's
+ * address, a check with a wrong password is counted and not answered, the viewer's RTCP
+ * reaches the link decrypted and parsed, a STUN nomination moves where media goes, a forged
+ * DTLS alert is counted while the viewer's own sealed close_notify ends the link, and
+ * close() ends with an encrypted close_notify there (that werift and Chromium viewers act on
+ * it is covered by test/integration/shutdown.test.ts and the browser tests).
+ */
+import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createSocket, type Socket } from "node:dgram";
+import { Message, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, parseMessage, type RtcpPacket } from "werift";
+import { startIceEndpoint } from "../ice/endpoint.js";
+import { closeNotifyRecord } from "./close-notify.js";
+import { answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
+import { peerFactoryFromIce } from "./peer-factory.js";
+import { ViewerLink, viewerLinkProblems } from "./viewer-link.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function bindLoopback(): Promise<Socket> {
+  const socket = createSocket("udp4");
+  return new Promise((resolve) => socket.bind(0, "127.0.0.1", () => resolve(socket)));
+}
+
+test("a linked viewer: consent answered, RTCP read, nominations followed, close_notify at the end", { timeout: 30_000 }, async (t) => {
+  const ice = await startIceEndpoint({ host: "127.0.0.1", port: 0, additionalHosts: ["127.0.0.1"], ipsFromInterfaces: false, iceServers: [], mdnsMode: "off" });
+  const peers = peerFactoryFromIce(ice);
+  t.after(() => peers.close());
+  const viewer = new RTCPeerConnection({ iceServers: [], iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ["127.0.0.1"] });
+  t.after(() => viewer.close());
+  const node = peers.createPeerConnection({});
+  viewer.addTransceiver("video", { direction: "recvonly" });
+  await viewer.setLocalDescription(await viewer.createOffer());
+  await until("viewer gathering", () => viewer.iceGatheringState === "complete");
+  await applyRemoteOffer(node, peers, viewer.localDescription!.sdp);
+  for (const transceiver of node.getTransceivers()) transceiver.setDirection("sendonly");
+  await viewer.setRemoteDescription({ type: "answer", sdp: await answerWithCandidates(node) });
+  await until("both connected", () => node.connectionState === "connected" && viewer.connectionState === "connected");
+
+  assert.deepEqual(viewerLinkProblems(node), []);
+  const agent = (node.dtlsTransports[0] as unknown as { iceTransport: { connection: { localUsername: string; localPassword: string; remoteUsername: string } } }).iceTransport.connection;
+  const { localUsername, localPassword, remoteUsername } = agent;
+  const link = new ViewerLink(node, 0);
+  const rtcp: RtcpPacket[] = [];
+  const malformed: string[] = [];
+  let closedBy: string | undefined;
+  link.listen({ onRtcp: (p) => rtcp.push(p), onClosed: (r) => (closedBy = r), onMalformed: (kind, reason) => malformed.push(`${kind}:${reason}`) });
+  await node.close();
+  await sleep(100);
+  assert.equal(ice.stats().sessions, 1, "werift's close left the adopted transport on the shared port");
+
+  // ICE consent from a (second) address of the viewer: answered with integrity and its address
+  const probe = await bindLoopback();
+  t.after(() => probe.close());
+  const replies: Buffer[] = [];
+  probe.on("message", (data) => replies.push(data));
+  const check = (password: string, nominate: boolean): Buffer => {
+    const request = new Message(1, 0).setAttribute("USERNAME", `${localUsername}:${remoteUsername}`).setAttribute("PRIORITY", 12345).setAttribute("ICE-CONTROLLING", 1n);
+    if (nominate) request.setAttribute("USE-CANDIDATE", null);
+    return request.addMessageIntegrity(Buffer.from(password, "utf8")).addFingerprint().bytes;
+  };
+  probe.send(check("not-the-password-at-all", false), ice.port, "127.0.0.1");
+  await until("the forged check is counted", () => malformed.includes("stun:bad_integrity"));
+  assert.equal(replies.length, 0, "a check with the wrong password gets no answer");
+  probe.send(check(localPassword, false), ice.port, "127.0.0.1");
+  await until("an answer", () => replies.length === 1);
+  const answer = parseMessage(replies[0]!, Buffer.from(localPassword, "utf8"));
+  assert.ok(answer, "the answer parses and its MESSAGE-INTEGRITY verifies with the node's password");
+  assert.equal(answer.messageClass, 256, "a success response");
+  assert.deepEqual(answer.getAttributeValue("XOR-MAPPED-ADDRESS"), ["127.0.0.1", probe.address().port]);
+
+  // RTCP the viewer sends through its own (werift) stack arrives decrypted and parsed
+  const [receiver] = viewer.getReceivers();
+  await receiver!.sendRtcpPLI(0x1234abcd);
+  await until("the PLI", () => rtcp.some((p) => p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof PictureLossIndication));
+  const pli = rtcp.find((p) => p instanceof RtcpPayloadSpecificFeedback) as RtcpPayloadSpecificFeedback;
+  assert.equal((pli.feedback as PictureLossIndication).mediaSsrc, 0x1234abcd);
+
+  // a nomination from the probe's address moves media there
+  probe.send(check(localPassword, true), ice.port, "127.0.0.1");
+  await until("second answer", () => replies.length === 2);
+  link.sendSrtp(Buffer.from([0x80, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xaa]));
+  await until("media at the nominated address", () => replies.length === 3);
+  assert.equal(replies[2]![0], 0x80, "the datagram sent after the nomination went to the probe");
+
+  // alerts: a forged one is counted and ignored; the viewer's own sealed close_notify ends it
+  probe.send(Buffer.from([21, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 26, ...Buffer.alloc(26, 7)]), ice.port, "127.0.0.1");
+  await until("the forged alert is counted", () => malformed.includes("dtls:alert_unauthenticated"));
+  assert.equal(closedBy, undefined, "a forged alert ends nothing");
+  const viewerSocket = (viewer.dtlsTransports[0] as unknown as { dtls: { dtls: { version: { major: number; minor: number }; epoch: number; recordSequenceNumber: number }; cipher: { sessionType: unknown; cipher: { encrypt(t: unknown, d: Buffer, h: object): Buffer } } } }).dtls;
+  const sealed = closeNotifyRecord({ ...viewerSocket.dtls, sequenceNumber: viewerSocket.dtls.recordSequenceNumber + 100, encrypt: (d, h) => viewerSocket.cipher.cipher.encrypt(viewerSocket.cipher.sessionType, d, h) });
+  probe.send(sealed, ice.port, "127.0.0.1");
+  await until("the viewer's close_notify", () => closedBy !== undefined);
+  assert.equal(closedBy, "viewer-close-notify");
+
+  // the end: an encrypted DTLS alert (close_notify) to where media goes, at epoch 1
+  link.close();
+  await until("the alert", () => replies.length === 4);
+  const alert = replies[3]!;
+  assert.equal(alert[0], 21, "DTLS record of content type alert");
+  assert.equal(alert.readUInt16BE(3), 1, "sealed with the handshake's keys (epoch 1)");
+  assert.ok(alert.length > 13 + 2, "encrypted (longer than a bare alert)");
+  assert.equal(ice.stats().sessions, 0, "closing the link frees the shared port's entries");
+});
