@@ -9,23 +9,15 @@
 import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RTCPeerConnection, type RTCDtlsTransport, type RTCPeerConnection as Peer } from "werift";
+import { RTCPeerConnection, type RTCDtlsTransport } from "werift";
 import { startIceEndpoint } from "../ice/endpoint.js";
 import { closePeer } from "./close-notify.js";
 import { dtlsEarlyStartSeamProblems, EARLY_CLIENT_HELLO_DELAY_MS } from "./dtls-early-start.js";
 import { answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
 import { peerFactoryFromIce } from "./peer-factory.js";
+import { peerConnected } from "../../test/support/peer-state.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function connected(pc: Peer, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not connected within ${timeoutMs} ms (${pc.connectionState})`)), timeoutMs);
-    const check = (state: string) => state === "connected" && (clearTimeout(timer), resolve());
-    pc.connectionStateChange.subscribe(check);
-    check(pc.connectionState);
-  });
-}
 
 type SocketView = { dtls?: { flight?: number } };
 
@@ -71,7 +63,7 @@ for (const early of [true, false]) {
     assert.equal(transport.role, "client", "the node answers setup:active (DTLS client)");
     if (early) assert.ok(seenFlight !== undefined && seenFlight >= 1, `flight 1 already sent (flight ${seenFlight})`);
     else assert.ok(!seenFlight, `werift's own timing: no flight yet (flight ${seenFlight})`);
-    await Promise.all([connected(node, 10_000), connected(viewer, 10_000)]);
+    await Promise.all([peerConnected(node, 10_000), peerConnected(viewer, 10_000)]);
     await sleep(250); // past werift's own 100 ms connect(): it must not have started a new handshake
     assert.equal(node.connectionState, "connected");
     assert.equal(viewer.connectionState, "connected");

@@ -13,18 +13,10 @@ import { startIceEndpoint } from "../ice/endpoint.js";
 import { closePeer } from "./close-notify.js";
 import { answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
 import { peerFactoryFromIce } from "./peer-factory.js";
+import { peerConnected } from "../../test/support/peer-state.js";
 
 const count = (kind: string) => process.getActiveResourcesInfo().filter((r) => r === kind).length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function connected(pc: Peer, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not connected within ${timeoutMs} ms (${pc.connectionState})`)), timeoutMs);
-    const check = (state: string) => state === "connected" && (clearTimeout(timer), resolve());
-    pc.connectionStateChange.subscribe(check);
-    check(pc.connectionState);
-  });
-}
 
 async function viewerOffer(pc: Peer): Promise<string> {
   pc.addTransceiver("video", { direction: "recvonly" });
@@ -50,7 +42,7 @@ test("3 viewers connect and close -> no timer or socket per connection is left",
     for (const transceiver of node.getTransceivers()) transceiver.setDirection("sendonly");
     await viewer.setRemoteDescription({ type: "answer", sdp: await answerWithCandidates(node) });
   }
-  await Promise.all(pairs.flatMap(({ node, viewer }) => [connected(node, 10_000), connected(viewer, 10_000)]));
+  await Promise.all(pairs.flatMap(({ node, viewer }) => [peerConnected(node, 10_000), peerConnected(viewer, 10_000)]));
   assert.ok(count("Timeout") > baseline.timers, "connected peers do hold timers (the measurement can see them)");
 
   for (const { node, viewer } of pairs) {
