@@ -121,7 +121,13 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
     }
     const transportSeq = (pc.dtlsTransports[0] as unknown as { transportSequenceNumber?: number }).transportSequenceNumber ?? 0;
     const link = new ViewerLink(pc, transportSeq);
-    for (const track of this.tracks) track.linkTo!(link);
+    const linked = this.tracks.map((track) => track.linkTo!(link));
+    if (linked.includes(false)) {
+      // canLink said yes a moment ago; a track left on a transport about to close would go silent
+      link.close();
+      this.close("link-failed");
+      return;
+    }
     link.listen({
       onRtcp: (packet) => this.routeRtcp(packet),
       onClosed: (reason) => this.close(reason),
