@@ -79,7 +79,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     events: iceMetrics(metrics),
   });
   // werift's stock path keeps werift's own DTLS timing too: the benchmark measures against it
-  const peers = peerFactoryFromIce(ice, { earlyDtlsStart: fanout === "lean" });
+  const peers = peerFactoryFromIce(ice, { earlyDtlsStart: fanout === "lean", census: metrics.weriftPeers });
   const reports = createReportScheduler({
     intervalMs: parseDuration(config.webrtc.rtcpReportInterval),
     metrics,

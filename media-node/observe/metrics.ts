@@ -74,6 +74,11 @@ export function createMetrics(build: BuildInfo, options: { defaultMetrics?: bool
         for (const v of readViewerLoss()) this.set({ path: v.path, viewer: v.viewerId }, v.fractionLost);
       },
     }),
+    weriftPeers: new Gauge({
+      name: "mediafleet_werift_peer_connections",
+      help: "werift peer connections of sessions not yet garbage-collected (publishers; viewers only until their connection is linked)",
+      registers: [registry],
+    }),
     buildInfo: new Gauge({
       name: "mediafleet_build_info",
       help: "build of this media node (value is always 1)",

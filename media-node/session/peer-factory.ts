@@ -24,15 +24,26 @@ export interface PeerFactory {
 export interface PeerFactoryOptions {
   /** Send the DTLS ClientHello as soon as ICE connects instead of werift's fixed 100 ms later (default true). */
   earlyDtlsStart?: boolean;
+  /** Counts peer connections alive: +1 when made, -1 once garbage-collected (so leaks show). */
+  census?: { inc(): void; dec(): void };
 }
 
 export function peerFactoryFromIce(ice: IceEndpoint, options: PeerFactoryOptions = {}): PeerFactory {
   const earlyDtlsStart = options.earlyDtlsStart ?? true;
+  const census = options.census;
+  const collected = census && new FinalizationRegistry<undefined>(() => census.dec());
   // DTLS handshakes of every session: X25519 in OpenSSL instead of tweetnacl on the event loop (dtls-crypto.ts)
   useNativeX25519();
   return {
     port: ice.port,
-    createPeerConnection: (config) => ice.createPeerConnection(config),
+    createPeerConnection: (config) => {
+      const pc = ice.createPeerConnection(config);
+      if (census) {
+        census.inc();
+        collected!.register(pc, undefined);
+      }
+      return pc;
+    },
     prepareRemoteSdp: (sdp) => ice.prepareRemoteSdp(sdp).sdp,
     acceptRemoteCandidate: (line) => ice.acceptRemoteCandidate(line.replace(/^a=/, "")),
     beforeConnect: (pc) => {

@@ -71,6 +71,14 @@ test("WHIP publisher -> 3 WHEP viewers get every packet in order with rewritten 
   }
   assert.equal(ssrcs.size, 3, "each viewer gets its own SSRC");
   assert.ok((await node.metric("mediafleet_rtp_packets_sent_total")) >= 300);
+  // Connected viewers run without werift (session/viewer-link.ts): after a forced GC only the
+  // publisher's peer connection is still alive.
+  assert.equal(await node.metric("mediafleet_viewers_linked_total"), 3);
+  const gcThenCount = async () => {
+    await (await fetch(`${node.pprofUrl}heap?gc=1`)).arrayBuffer();
+    return node.metric("mediafleet_werift_peer_connections");
+  };
+  await poll(gcThenCount, (alive) => alive === 1, 10_000, "werift peer connections alive to drop to the publisher's one");
 
   const del = await clients.delete("pub");
   assert.equal(del.status, 200);
