@@ -307,7 +307,7 @@ if (ROLE === "client") {
     });
   });
 } else {
-  test("5 peer connections through the endpoint -> all connect over ONE UDP socket; closing empties the demux table", async (t) => {
+  test("5 peer connections through the endpoint -> all connect over ONE UDP socket; closing empties the demux table", { timeout: 60_000 }, async (t) => {
     const ice = await endpoint(t);
     const client = Client.start(t);
     const kinds: Kind[] = ["datachannel", "sendonly", "recvonly", "datachannel", "sendonly"];
@@ -336,7 +336,7 @@ if (ROLE === "client") {
     assert.equal(ice.stats().counters.candidatePaths.selectedHost + ice.stats().counters.candidatePaths.selectedPeerReflexive, 5);
   });
 
-  test("5 sessions one after another, endpoint vs plain werift -> measured connect time and sockets held", async (t) => {
+  test("5 sessions one after another, endpoint vs plain werift -> measured connect time and sockets held", { timeout: 60_000 }, async (t) => {
     const client = Client.start(t);
     const ice = await endpoint(t);
     const measure = async (label: string, via: IceEndpoint | undefined) => {
@@ -360,7 +360,7 @@ if (ROLE === "client") {
     t.diagnostic(line);
   });
 
-  test("garbage, truncated STUN, unknown ufrag, unknown addresses at the port -> counted by reason; a new session still connects", async (t) => {
+  test("garbage, truncated STUN, unknown ufrag, unknown addresses at the port -> counted by reason; a new session still connects", { timeout: 60_000 }, async (t) => {
     const ice = await endpoint(t);
     const client = Client.start(t);
     await client.call({ cmd: "junk", port: ice.port });
@@ -374,7 +374,7 @@ if (ROLE === "client") {
     assert.equal(ice.stats().demuxEntries, 0);
   });
 
-  test("werift alone, an offer of only .local candidates + end-of-candidates, no mDNS -> ICE fails at once (why the endpoint withholds the marker)", async (t) => {
+  test("werift alone, an offer of only .local candidates + end-of-candidates, no mDNS -> ICE fails at once (why the endpoint withholds the marker)", { timeout: 60_000 }, async (t) => {
     const client = Client.start(t);
     const { sdp } = await client.call<{ sdp: string }>({ cmd: "offer", id: "control", kind: "datachannel", mdnsNames: true, answerMdns: false });
     assert.match(sdp, /\.local \d+ typ host/);
@@ -389,7 +389,7 @@ if (ROLE === "client") {
     t.diagnostic(`werift failed ICE ${(performance.now() - started).toFixed(0)} ms after the answer`);
   });
 
-  test("mdns off, offer with only <uuid>.local candidates -> no multicast socket, connects peer-reflexive", async (t) => {
+  test("mdns off, offer with only <uuid>.local candidates -> no multicast socket, connects peer-reflexive", { timeout: 60_000 }, async (t) => {
     const ice = await endpoint(t, { mdnsMode: "off" });
     const client = Client.start(t);
     const s = await connectOne(ice, client, "mdns-off", "datachannel", true, false);
@@ -407,7 +407,7 @@ if (ROLE === "client") {
     await s.pc.close();
   });
 
-  test("mdns shared, two sessions with .local candidates -> both resolved through ONE resolver socket", async (t) => {
+  test("mdns shared, two sessions with .local candidates -> both resolved through ONE resolver socket", { timeout: 60_000 }, async (t) => {
     const ice = await endpoint(t, { mdnsMode: "shared" });
     const client = Client.start(t);
     const a = await connectOne(ice, client, "shared-a", "datachannel", true, true);
@@ -426,7 +426,7 @@ if (ROLE === "client") {
     assert.equal(udpSocketsOfThisProcess().filter((x) => x.port === 5353).length, 0, "closing the endpoint closes the resolver");
   });
 
-  test("mdns perConnection, two sessions with .local candidates -> werift's resolver, a multicast socket per connection", async (t) => {
+  test("mdns perConnection, two sessions with .local candidates -> werift's resolver, a multicast socket per connection", { timeout: 60_000 }, async (t) => {
     const ice = await endpoint(t, { mdnsMode: "perConnection" });
     const client = Client.start(t);
     const a = await connectOne(ice, client, "per-a", "datachannel", true, true);
