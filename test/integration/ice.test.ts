@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { test, type TestContext } from "node:test";
+import { after, test, type TestContext } from "node:test";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, type RTCDataChannel } from "werift";
 import mdns from "multicast-dns";
 import { startIceEndpoint, type IceEndpoint, type IceEndpointOptions } from "../../media-node/ice/endpoint.js";
@@ -233,8 +233,13 @@ interface ServerSession {
 }
 
 /** The server half of one session: answer the client's offer through the endpoint (or plain werift when `ice` is undefined). */
+/** Server-side peers still open; a test that fails before closing its own leaves them to `after`. */
+const serverPeers = new Set<RTCPeerConnection>();
+
 async function serve(ice: IceEndpoint | undefined, kind: Kind, offerSdp: string): Promise<ServerSession & { answer: string }> {
   const pc = ice ? ice.createPeerConnection() : new RTCPeerConnection(CLIENT_CONFIG);
+  serverPeers.add(pc);
+  pc.connectionStateChange.subscribe((state) => state === "closed" && serverPeers.delete(pc));
   let rtp = 0;
   pc.onDataChannel.subscribe((dc) => dc.onMessage.subscribe((m) => dc.send(`pong:${m.toString()}`)));
   pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => rtp++));
@@ -307,6 +312,11 @@ if (ROLE === "client") {
     });
   });
 } else {
+  // werift peers keep timers running: one a failed test did not close would hold the run open
+  after(async () => {
+    await Promise.all([...serverPeers].map((pc) => pc.close().catch(() => undefined)));
+  });
+
   test("5 peer connections through the endpoint -> all connect over ONE UDP socket; closing empties the demux table", { timeout: 60_000 }, async (t) => {
     const ice = await endpoint(t);
     const client = Client.start(t);
@@ -408,13 +418,14 @@ if (ROLE === "client") {
   });
 
   test("mdns shared, two sessions with .local candidates -> both resolved through ONE resolver socket", { timeout: 60_000 }, async (t) => {
-    const ice = await endpoint(t, { mdnsMode: "shared" });
+    // a loaded machine can answer mDNS slower than ICE connects peer-reflexive: wait longer than the default 3 s
+    const ice = await endpoint(t, { mdnsMode: "shared", mdnsTimeoutMs: 10_000 });
     const client = Client.start(t);
     const a = await connectOne(ice, client, "shared-a", "datachannel", true, true);
     const b = await connectOne(ice, client, "shared-b", "datachannel", true, true);
     assert.equal(a.result.echo, "pong:ping");
     assert.equal(b.result.echo, "pong:ping");
-    await waitFor("both names resolved", () => ice.stats().counters.candidatePaths.mdnsResolved === 2, 5000);
+    await waitFor("both names resolved", () => ice.stats().counters.candidatePaths.mdnsResolved === 2, 12_000);
     const stats = ice.stats();
     assert.equal(stats.counters.mdnsQueries, 2, "one query per distinct name");
     assert.equal(stats.mdnsSockets, 1);
