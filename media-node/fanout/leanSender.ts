@@ -7,7 +7,9 @@
  * transport's master keys, then its ICE connection; `MEDIA_NODE_LEAN_SRTP=werift` falls back
  * to `dtlsTransport.sendRtp`), and the sender's RTCP taken over: `handleRtcpPacket` is replaced
  * so NACK, PLI/FIR and receiver reports come to the fan-out, and the stock per-sender RTCP
- * loop is latched off.
+ * loop is latched off. Once the session links the viewer (`linkTo`, session/viewer-link.ts)
+ * none of that is used any more: a plain copy of the sender's fields, the same protector, and
+ * the link's socket and SRTCP; RTCP then arrives through `receiveRtcp`.
  */
 import {
   GenericNack,
@@ -177,17 +179,18 @@ export class LeanSender {
     return true;
   }
 
-  /**
-   * Send through `link` from now on and let go of werift: the sender's fields are copied, its
-   * RTCP hooks handed back, the transport forgotten; the same SRTP protector keeps going.
-   * False (nothing changed) when not connected yet or the output cannot be redirected.
-   */
+  /** Whether linkTo would succeed now: connected, and an output that can be redirected. */
   canLink(): boolean {
     if (!this.weriftSender || this.link || !this.ready()) return false;
     this.bindTransport();
     return this.rtpOut?.redirect !== undefined;
   }
 
+  /**
+   * Send through `link` from now on and let go of werift: the sender's fields are copied, its
+   * RTCP hooks handed back, the transport forgotten; the same SRTP protector keeps going.
+   * False (nothing changed) when not connected yet or the output cannot be redirected.
+   */
   linkTo(link: LinkedConnection): boolean {
     const werift = this.weriftSender;
     if (!werift || !this.canLink()) return false;
@@ -217,7 +220,11 @@ export class LeanSender {
     let mine = false;
     if (packet instanceof RtcpRrPacket || packet instanceof RtcpSrPacket) mine = packet.reports.some((r) => r.ssrc === ssrc);
     else if (packet instanceof RtcpTransportLayerFeedback) mine = packet.feedback.mediaSourceSsrc === ssrc;
-    else if (packet instanceof RtcpPayloadSpecificFeedback) mine = packet.feedback.mediaSsrc === ssrc || (packet.feedback as { senderSsrc?: number }).senderSsrc === ssrc;
+    else if (packet instanceof RtcpPayloadSpecificFeedback) {
+      // PLI names the media SSRC; FIR (RFC 5104 §4.3.1) names it in its entries
+      const fir = (packet.feedback as { fir?: { ssrc: number }[] }).fir;
+      mine = packet.feedback.mediaSsrc === ssrc || (fir?.some((entry) => entry.ssrc === ssrc) ?? false);
+    }
     if (mine) this.handleRtcp(packet);
     return mine;
   }
