@@ -4,25 +4,13 @@
  * keep the test quick; production defaults are 15 s / 10 s / 2 s.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { ControlPlane } from "../cluster/controlPlane.js";
-import { controlPlaneWithCrd, kubectl, kubectlJson, sampleMediaServer, startOperator, waitFor, waitReady, type OperatorProcess } from "./operatorSupport.js";
+import { test } from "node:test";
+import { controlPlaneForFile, kubectl, kubectlJson, sampleMediaServer, startOperator, waitFor, waitReady, type OperatorProcess } from "./operatorSupport.js";
 
 const LEASE_ARGS = ["--leader-elect", "--lease-namespace", "default", "--lease-name", "mediafleet-test", "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period", "1s"];
 const LEASE_DURATION_MS = 4000;
 
-let cp: ControlPlane;
-const operators: OperatorProcess[] = [];
-const kc = () => cp.kubeconfigPath;
-
-before(async () => {
-  cp = await controlPlaneWithCrd();
-});
-
-after(async () => {
-  for (const operator of operators) await operator.stop("SIGKILL");
-  await cp?.stop();
-});
+const { cp, kc, operators } = controlPlaneForFile();
 
 const leaseHolder = async () => (await kubectlJson(kc(), ["get", "lease", "mediafleet-test", "-n", "default"])).spec?.holderIdentity as string | undefined;
 const reconciles = (operator: OperatorProcess) => operator.counter("mediafleet_reconcile_total");

@@ -3,22 +3,10 @@
  * status converges, and it recovers from the outage without being restarted.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { ControlPlane } from "../cluster/controlPlane.js";
-import { controlPlaneWithCrd, kubectl, kubectlJson, sampleMediaServer, startOperator, waitFor, waitReady, type OperatorProcess } from "./operatorSupport.js";
+import { test } from "node:test";
+import { controlPlaneForFile, kubectl, kubectlJson, sampleMediaServer, startOperator, waitFor, waitReady } from "./operatorSupport.js";
 
-let cp: ControlPlane;
-const operators: OperatorProcess[] = [];
-const kc = () => cp.kubeconfigPath;
-
-before(async () => {
-  cp = await controlPlaneWithCrd();
-});
-
-after(async () => {
-  for (const operator of operators) await operator.stop("SIGKILL");
-  await cp?.stop();
-});
+const { cp, kc, operators } = controlPlaneForFile();
 
 async function ownedNames(instance: string): Promise<string[]> {
   const out = await kubectl(kc(), ["get", "deployments,configmaps,services", "-l", `app.kubernetes.io/instance=${instance}`, "-o", "name"]);
@@ -59,9 +47,9 @@ test("operator killed mid-way and started again -> no duplicate objects, status 
 test("API server stopped and started again -> the operator recovers without a restart", async () => {
   const operator = operators.at(-1)!;
   assert.ok(operator.alive);
-  await cp.stopApiServer();
+  await cp().stopApiServer();
   await new Promise((resolve) => setTimeout(resolve, 3000));
-  await cp.startApiServer();
+  await cp().startApiServer();
   await kubectl(kc(), ["patch", "msrv", "r2", "--type=merge", "-p", '{"spec":{"replicas":3}}']);
   await kubectl(kc(), ["apply", "-f", "-"], sampleMediaServer("after-outage", { replicas: 1 }));
   await waitFor("r2 scaled after the outage", async () => (await kubectlJson(kc(), ["get", "deployment", "r2"])).spec.replicas === 3, 30_000, 250);

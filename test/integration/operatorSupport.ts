@@ -6,6 +6,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startControlPlane, type ControlPlane } from "../cluster/controlPlane.js";
 
@@ -59,6 +60,23 @@ export async function controlPlaneWithCrd(): Promise<ControlPlane> {
     throw error;
   }
   return cp;
+}
+
+/**
+ * For a test file: one control plane with the CRD before its tests, and the operators its tests
+ * start (push them to `operators`) killed with it afterwards.
+ */
+export function controlPlaneForFile(): { cp: () => ControlPlane; kc: () => string; operators: OperatorProcess[] } {
+  let cp: ControlPlane | undefined;
+  const operators: OperatorProcess[] = [];
+  before(async () => {
+    cp = await controlPlaneWithCrd();
+  });
+  after(async () => {
+    for (const operator of operators) await operator.stop("SIGKILL");
+    await cp?.stop();
+  });
+  return { cp: () => cp!, kc: () => cp!.kubeconfigPath, operators };
 }
 
 export interface LogLine {
