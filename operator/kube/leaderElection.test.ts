@@ -82,7 +82,8 @@ test("validateTimings: renew deadline not below lease duration -> RangeError", (
   assert.throws(() => validateTimings({ leaseDurationMs: 15_000, renewDeadlineMs: 1000, retryPeriodMs: 2000 }), RangeError);
 });
 
-test("two candidates -> exactly one leads; the other takes over after the leader goes silent for the lease duration", async () => {
+/** Candidate "a" starts first (and leads), then "b" starts on the same store and clock. */
+async function aLeadsThenBRuns() {
   const timers = new ManualTimers();
   const store = new MemoryLeaseStore();
   const a = candidate(store, timers, "a");
@@ -90,6 +91,11 @@ test("two candidates -> exactly one leads; the other takes over after the leader
   void a.elector.run();
   await settle();
   void b.elector.run();
+  return { timers, store, a, b };
+}
+
+test("two candidates -> exactly one leads; the other takes over after the leader goes silent for the lease duration", async () => {
+  const { timers, store, a, b } = await aLeadsThenBRuns();
   await advance(timers, 3000);
   assert.deepEqual([a.log, b.log], [["started"], []]);
   assert.equal(store.lease?.spec?.holderIdentity, "a");
@@ -108,13 +114,7 @@ test("two candidates -> exactly one leads; the other takes over after the leader
 });
 
 test("stop() of the leader -> lease released and the standby acquires without waiting the lease duration", async () => {
-  const timers = new ManualTimers();
-  const store = new MemoryLeaseStore();
-  const a = candidate(store, timers, "a");
-  const b = candidate(store, timers, "b");
-  void a.elector.run();
-  await settle();
-  void b.elector.run();
+  const { timers, store, a, b } = await aLeadsThenBRuns();
   await advance(timers, 1500);
   await a.elector.stop();
   assert.equal(store.lease?.spec?.holderIdentity, null);
