@@ -23,3 +23,4 @@ export { stripNackFeedback } from "./sdpPolicy.js";
 export { assertWeriftSeams, findSeamProblems, installedWeriftVersion, WERIFT_VERSION_VERIFIED } from "./weriftSeam.js";
 export { PacketHistory } from "./history.js";
 export { MAX_NACK_SEQS_PER_PACKET, DEFAULT_RTT_MS, MIN_RESEND_INTERVAL_MS } from "./nackResponder.js";
+export { unknownSsrcReason } from "./rtcpTap.js";

@@ -22,20 +22,30 @@ export function watchTransportRtcp(transport: TransportInternals, pc: RTCPeerCon
     }
     return ssrcs;
   };
-  const unknown = (reason: string) => metrics.malformedInput.inc({ kind: "rtcp", reason });
   transport.onRtcp.subscribe((packet: RtcpPacket) => {
     try {
-      if (packet instanceof RtcpTransportLayerFeedback && packet.feedback instanceof GenericNack) {
-        if (!local().has(packet.feedback.mediaSourceSsrc)) unknown("nack_unknown_ssrc");
-      } else if (packet instanceof RtcpPayloadSpecificFeedback && packet.feedback instanceof PictureLossIndication) {
-        const ssrcs = local();
-        if (!ssrcs.has(packet.feedback.mediaSsrc) && !ssrcs.has(packet.feedback.senderSsrc)) unknown("pli_unknown_ssrc");
-      } else if (packet instanceof RtcpRrPacket && packet.reports.length > 0) {
-        const ssrcs = local();
-        if (packet.reports.some((r) => !ssrcs.has(r.ssrc))) unknown("rr_unknown_ssrc");
-      }
+      let ours: Set<number> | undefined;
+      const reason = unknownSsrcReason(packet, (ssrc) => (ours ??= local()).has(ssrc));
+      if (reason) metrics.malformedInput.inc({ kind: "rtcp", reason });
     } catch {
       // never let a counting tap break werift's RTCP dispatch
     }
   });
+}
+
+/**
+ * The `malformed_input_total{kind="rtcp"}` reason when feedback or reports name an SSRC that
+ * `isOurs` does not know (NACK, PLI, receiver-report blocks), else undefined.
+ */
+export function unknownSsrcReason(packet: RtcpPacket, isOurs: (ssrc: number) => boolean): string | undefined {
+  if (packet instanceof RtcpTransportLayerFeedback && packet.feedback instanceof GenericNack) {
+    return isOurs(packet.feedback.mediaSourceSsrc) ? undefined : "nack_unknown_ssrc";
+  }
+  if (packet instanceof RtcpPayloadSpecificFeedback && packet.feedback instanceof PictureLossIndication) {
+    return isOurs(packet.feedback.mediaSsrc) || isOurs(packet.feedback.senderSsrc) ? undefined : "pli_unknown_ssrc";
+  }
+  if (packet instanceof RtcpRrPacket && packet.reports.length > 0) {
+    return packet.reports.every((r) => isOurs(r.ssrc)) ? undefined : "rr_unknown_ssrc";
+  }
+  return undefined;
 }

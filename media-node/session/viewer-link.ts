@@ -96,8 +96,6 @@ export class ViewerLink {
   private events: LinkEvents | undefined;
   /** Last time the viewer was heard from (any datagram), for the session's timeout. */
   lastHeardMs = Date.now();
-  packetsSent = 0;
-  bytesSent = 0;
 
   /** Take the connection over from werift (check viewerLinkProblems first). */
   constructor(pc: RTCPeerConnection, transportSequenceNumber: number) {
@@ -133,10 +131,7 @@ export class ViewerLink {
 
   /** An SRTP packet, already protected. */
   sendSrtp = (packet: Buffer): void => {
-    if (this.closed) return;
-    this.packetsSent++;
-    this.bytesSent += packet.length;
-    this.out.send(packet, this.remote);
+    if (!this.closed) this.out.send(packet, this.remote);
   };
 
   sendRtcp(packets: { serialize(): Buffer }[]): void {

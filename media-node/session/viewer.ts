@@ -5,11 +5,11 @@
  * publisher leaves.
  */
 import { randomUUID } from "node:crypto";
-import { GenericNack, PictureLossIndication, RtcpPayloadSpecificFeedback, RtcpRrPacket, RtcpTransportLayerFeedback, type RTCPeerConnection, type RTCRtpTransceiver, type RtcpPacket } from "werift";
+import type { RTCPeerConnection, RTCRtpTransceiver, RtcpPacket } from "werift";
 import type { ForwardedTrack, MediaKind } from "../fanout/types.js";
 import { HttpError } from "../http/errors.js";
 import type { SdpFragment } from "../http/sdpfrag.js";
-import { stripNackFeedback } from "../fanout/index.js";
+import { stripNackFeedback, unknownSsrcReason } from "../fanout/index.js";
 import { codecName, viewerCodec } from "./codecs.js";
 import type { SessionContext } from "./context.js";
 import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer, startWatchdog } from "./negotiate.js";
@@ -145,7 +145,8 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
     let claimed = false;
     for (const track of this.tracks) if (track.receiveRtcp?.(packet)) claimed = true;
     if (claimed) return;
-    const reason = unclaimedRtcpReason(packet);
+    // no track claimed it: every SSRC it names is unknown to this viewer
+    const reason = unknownSsrcReason(packet, () => false);
     if (reason) this.ctx.metrics.malformedInput.inc({ kind: "rtcp", reason });
   }
 
@@ -178,12 +179,4 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
     this.ctx.metrics.sessionsEnded.inc({ kind: "viewer", reason });
     this.ctx.logger.info({ path: this.path.name, session: this.id, reason }, "viewer ended");
   }
-}
-
-/** Why RTCP no track claimed is worth counting (the reasons rtcpTap.ts uses), or undefined. */
-function unclaimedRtcpReason(packet: RtcpPacket): string | undefined {
-  if (packet instanceof RtcpTransportLayerFeedback && packet.feedback instanceof GenericNack) return "nack_unknown_ssrc";
-  if (packet instanceof RtcpPayloadSpecificFeedback && packet.feedback instanceof PictureLossIndication) return "pli_unknown_ssrc";
-  if (packet instanceof RtcpRrPacket && packet.reports.length > 0) return "rr_unknown_ssrc";
-  return undefined;
 }
