@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { RESULTS_DIR } from "./paths.js";
-import { ratiosAgainstStock, stepsTable, summarize, summaryTable, TARGETS } from "./report.js";
+import { connectTable, ratiosAgainstStock, stepsTable, summarize, summaryTable, TARGETS } from "./report.js";
 import { MODES, runScenario, type Mode, type ScenarioResult } from "./scenario.js";
 
 interface Options {
@@ -75,7 +75,7 @@ export function parseArgs(argv: string[]): Options {
 /** `--report FILE`: re-renders the tables of an earlier run without measuring again. */
 function rerender(file: string): void {
   const doc = JSON.parse(readFileSync(file, "utf8")) as { results: ScenarioResult[] };
-  process.stdout.write(summaryTable(doc.results) + "\n\n" + stepsTable(doc.results) + "\n");
+  process.stdout.write(summaryTable(doc.results) + "\n\n" + connectTable(doc.results) + "\n\n" + stepsTable(doc.results) + "\n");
   process.stdout.write(JSON.stringify(ratiosAgainstStock(doc.results), null, 1) + "\n");
 }
 
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   mkdirSync(join(file, ".."), { recursive: true });
   writeFileSync(file, JSON.stringify(document, null, 2) + "\n");
   process.stdout.write(`\n## Fan-out benchmark (${document.machine.cpus} CPUs, ${options.light ? "light" : "full"} crowd, ${options.seconds}s windows)\n\n`);
-  process.stdout.write(summaryTable(results) + "\n\n" + stepsTable(results) + "\n\n");
+  process.stdout.write(summaryTable(results) + "\n\n" + connectTable(results) + "\n\n" + stepsTable(results) + "\n\n");
   process.stdout.write(`JSON: ${file}\n`);
   if (failures.length) process.stdout.write(`FAILED modes: ${failures.map((f) => `${f.mode} (${f.error})`).join(", ")}\n`);
   process.exit(failures.length ? 1 : 0);

@@ -12,10 +12,13 @@
  *   ingest, timers and GC (which a per-packet average spreads over few viewers at small N)
  *   drops out, leaving what one more viewer-packet costs — the fan-out cost itself;
  * - viewers held: the largest N measured with aggregate loss < 0.5% and every viewer up;
- * - connect: the batch closest to 50 viewers joining at once while streaming.
+ * - connect: the batch closest to 50 viewers joining at once while streaming, with what it
+ *   cost both processes; and the first viewers connected one at a time, whose CPU per viewer
+ *   is what a connect costs each side when nothing else competes for the cores.
  */
-import type { Mode, ScenarioResult, StepResult } from "./scenario.js";
-import { linearFit, percentile } from "./stats.js";
+import type { ConnectResult } from "./crowdProtocol.js";
+import type { BatchStats, Mode, ScenarioResult, StepResult } from "./scenario.js";
+import { linearFit, percentile, round } from "./stats.js";
 
 export const HELD_LOSS_PERCENT = 0.5;
 export const TARGETS = { cpuRatio: 0.5, heapRatio: 0.5, heldRatio: 2, connectP50Ms: 100 } as const;
@@ -33,8 +36,38 @@ export interface ModeSummary {
   maxViewersHeld: number;
   /** Held at the largest N tried: the true limit is higher than maxViewersHeld. */
   heldAtLargestTried: boolean;
-  connectBatch?: { size: number; p50Ms: number; p95Ms: number; failed: number };
+  connectBatch?: ConnectSummary;
+  oneAtATime?: ConnectSummary;
   stoppedAt?: { viewers: number; reason: string };
+}
+
+export interface ConnectSummary {
+  size: number;
+  p50Ms: number;
+  p95Ms: number;
+  failed: number;
+  /** Absent in reports written before these were measured. */
+  iceDtlsP50Ms?: number;
+  wallMs?: number;
+  serverCpuMsPerViewer?: number;
+  crowdCpuMsPerViewer?: number;
+  cpuBoundMs?: number;
+}
+
+function connectSummary(b: BatchStats): ConnectSummary {
+  const ok = Math.max(1, b.size - b.failed);
+  const perViewer = (ms: number | undefined) => (ms === undefined ? undefined : Number((ms / ok).toFixed(2)));
+  return {
+    size: b.size,
+    p50Ms: b.p50Ms,
+    p95Ms: b.p95Ms,
+    failed: b.failed,
+    iceDtlsP50Ms: b.iceDtlsP50Ms,
+    wallMs: b.wallMs,
+    serverCpuMsPerViewer: perViewer(b.serverCpuMs),
+    crowdCpuMsPerViewer: perViewer(b.crowdCpuMs),
+    cpuBoundMs: b.cpuBoundMs,
+  };
 }
 
 export interface Ratios {
@@ -49,6 +82,36 @@ export interface Ratios {
   viewersHeldIsLowerBound: boolean;
   connectP50: number;
   meets: { cpu: boolean; heap: boolean; held: boolean; connect: boolean };
+}
+
+export interface BatchCost {
+  wallMs: number;
+  serverCpuMs: number;
+  crowdCpuMs: number;
+}
+
+export function batchStats(results: ConnectResult[], cost: BatchCost, cores: number): BatchStats {
+  const ok = results.filter((r) => r.ok);
+  const ms = (pick: (r: ConnectResult) => number | undefined) => ok.map(pick).filter((v): v is number => v !== undefined);
+  const iceDtls = ms((r) => (r.iceMs === undefined || r.dtlsMs === undefined ? undefined : r.iceMs + r.dtlsMs));
+  return {
+    size: results.length,
+    failed: results.length - ok.length,
+    p50Ms: round(percentile(ms((r) => r.connectMs), 50)),
+    p95Ms: round(percentile(ms((r) => r.connectMs), 95)),
+    maxMs: round(Math.max(...ms((r) => r.connectMs), Number.NaN)),
+    offerP50Ms: round(percentile(ms((r) => r.offerMs), 50)),
+    httpP50Ms: round(percentile(ms((r) => r.httpMs), 50)),
+    iceP50Ms: round(percentile(ms((r) => r.iceMs), 50)),
+    dtlsP50Ms: round(percentile(ms((r) => r.dtlsMs), 50)),
+    iceDtlsP50Ms: round(percentile(iceDtls, 50)),
+    iceDtlsP95Ms: round(percentile(iceDtls, 95)),
+    wallMs: round(cost.wallMs),
+    serverCpuMs: round(cost.serverCpuMs),
+    crowdCpuMs: round(cost.crowdCpuMs),
+    cpuBoundMs: round((cost.serverCpuMs + cost.crowdCpuMs) / Math.max(1, cores)),
+    errors: [...new Set(results.filter((r) => !r.ok).map((r) => r.error ?? "?"))].slice(0, 3),
+  };
 }
 
 export const BROKEN_LOSS_PERCENT = 10;
@@ -81,7 +144,8 @@ export function summarize(result: ScenarioResult): ModeSummary {
     cpuUsPerPacketMedian: percentile((heldSteps.length ? heldSteps : result.steps).map((s) => s.cpuUsPerDeliveredPacket), 50),
     maxViewersHeld: Math.max(0, ...heldSteps.map((s) => s.viewers)),
     heldAtLargestTried: result.steps.length > 0 && held(result.steps.at(-1)!) && !result.stoppedAt,
-    ...(batch ? { connectBatch: { size: batch.size, p50Ms: batch.p50Ms, p95Ms: batch.p95Ms, failed: batch.failed } } : {}),
+    ...(batch ? { connectBatch: connectSummary(batch) } : {}),
+    ...(result.oneAtATime ? { oneAtATime: connectSummary(result.oneAtATime) } : {}),
     ...(result.stoppedAt ? { stoppedAt: result.stoppedAt } : {}),
   };
 }
@@ -159,6 +223,23 @@ export function summaryTable(results: ScenarioResult[]): string {
       ? [`${q.cpuPerPacket}x ${mark(q.meets.cpu)}`, `${q.cpuPerPacketMarginal}x`, `${q.heapPerViewer}x ${mark(q.meets.heap)}`, `${q.viewersHeldIsLowerBound ? "≥" : ""}${q.viewersHeld}x ${mark(q.meets.held)}`, `${s.connectBatch?.p50Ms ?? "n/a"} ms ${mark(q.meets.connect)}`]
       : ["(baseline)", "(baseline)", "(baseline)", "(baseline)", `${s.connectBatch?.p50Ms ?? "n/a"} ms`];
     rows.push(`| ${r.mode} | ${kb(s.heapPerViewerBytes)} (${s.heapPerViewerR2}) | ${kb(s.profileHeapPerViewerBytes)} | ${s.cpuUsPerPacketMedian} | ${s.cpuUsPerPacketMarginal} | ${heldText} | ${connect} | ${ratioCells.join(" | ")} |`);
+  }
+  return rows.join("\n");
+}
+
+/** Where connect time goes: per-viewer cost alone, and a batch against the CPU it needed. */
+export function connectTable(results: ScenarioResult[]): string {
+  const num = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "n/a" : String(v));
+  const rows = [
+    "| mode | one at a time p50/p95 ms | node / crowd CPU per viewer ms (one at a time) | batch p50/p95 ms | batch ICE+DTLS p50 ms | batch wall ms | node / crowd CPU per viewer ms (batch) | batch CPU ÷ cores ms |",
+    "|---|---|---|---|---:|---:|---|---:|",
+  ];
+  for (const r of results) {
+    const { oneAtATime: one, connectBatch: b } = summarize(r);
+    rows.push(
+      `| ${r.mode} | ${one ? `${one.p50Ms}/${one.p95Ms} (${one.size})` : "n/a"} | ${one ? `${num(one.serverCpuMsPerViewer)} / ${num(one.crowdCpuMsPerViewer)}` : "n/a"} | ` +
+        `${b ? `${b.p50Ms}/${b.p95Ms} (${b.size})` : "n/a"} | ${num(b?.iceDtlsP50Ms)} | ${num(b?.wallMs)} | ${b ? `${num(b.serverCpuMsPerViewer)} / ${num(b.crowdCpuMsPerViewer)}` : "n/a"} | ${num(b?.cpuBoundMs)} |`,
+    );
   }
   return rows.join("\n");
 }

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ratiosAgainstStock, summarize, summaryTable } from "./report.js";
-import type { Mode, ScenarioResult, StepResult } from "./scenario.js";
+import { batchStats, connectTable, ratiosAgainstStock, summarize, summaryTable } from "./report.js";
+import type { ConnectResult } from "./crowdProtocol.js";
+import type { BatchStats, Mode, ScenarioResult, StepResult } from "./scenario.js";
 
 function step(viewers: number, inUseMb: number, cpuUs: number, loss: number): StepResult {
   return {
@@ -10,7 +11,7 @@ function step(viewers: number, inUseMb: number, cpuUs: number, loss: number): St
     viewersOverHalfPercentLoss: 0, retransmitted: 0, nackRequests: 0, nackSuppressed: 0, senderReports: 0, nackHistoryBytes: 0,
     eventLoopP99Ms: 0, crowdCpuPercent: 0, crowdLoopP99Ms: 0,
     memory: { heapUsed: inUseMb * 1e6, external: 0, inUse: inUseMb * 1e6, rss: 0, gc: true },
-    ...(viewers === 50 ? { batch: { size: 50, failed: 0, p50Ms: viewers === 50 ? 400 : 0, p95Ms: 900, maxMs: 1000, offerP50Ms: 0, httpP50Ms: 0, iceP50Ms: 0, dtlsP50Ms: 0, errors: [] } } : {}),
+    ...(viewers === 50 ? { batch: { size: 50, failed: 0, p50Ms: 400, p95Ms: 900, maxMs: 1000, offerP50Ms: 0, httpP50Ms: 0, iceP50Ms: 0, dtlsP50Ms: 0, iceDtlsP50Ms: 0, iceDtlsP95Ms: 0, wallMs: 1000, serverCpuMs: 500, crowdCpuMs: 300, cpuBoundMs: 400, errors: [] } } : {}),
   };
 }
 
@@ -57,4 +58,32 @@ test("marginal CPU per delivered packet is the slope, free of the fixed cost tha
   const [ratio] = ratiosAgainstStock([stock, shared]);
   assert.equal(ratio!.cpuPerPacketMarginal, 0.25);
   assert.ok(ratio!.cpuPerPacket > 0.25, "the per-packet average carries the fixed cost and overstates the ratio");
+});
+
+test("batchStats: ICE+DTLS per viewer, failures left out of the times, CPU of both sides against the cores", () => {
+  const ok = (i: number): ConnectResult => ({ id: `v${i}`, ok: true, connectMs: 100 + i, offerMs: 10, httpMs: 20, iceMs: 30 + i, dtlsMs: 40 + i });
+  const results = [...Array.from({ length: 9 }, (_, i) => ok(i)), { id: "bad", ok: false, connectMs: 60_000, error: "timed out" }];
+  const b = batchStats(results, { wallMs: 800, serverCpuMs: 300, crowdCpuMs: 500 }, 2);
+  assert.equal(b.size, 10);
+  assert.equal(b.failed, 1);
+  assert.equal(b.iceDtlsP50Ms, 70 + 2 * 4); // 9 viewers: the 5th smallest of 70, 72, ..., 86
+  assert.equal(b.p95Ms, 108);
+  assert.equal(b.cpuBoundMs, 400);
+  assert.deepEqual(b.errors, ["timed out"]);
+});
+
+test("connectTable: CPU per viewer divides by the viewers that connected; reports without the cost read n/a", () => {
+  const withCost = result("shared", 0.06, 16, 1000);
+  withCost.oneAtATime = batchStats(
+    Array.from({ length: 10 }, (_, i) => ({ id: `v${i}`, ok: true, connectMs: 60, iceMs: 20, dtlsMs: 30 })),
+    { wallMs: 700, serverCpuMs: 80, crowdCpuMs: 120 },
+    2,
+  );
+  assert.equal(summarize(withCost).oneAtATime?.serverCpuMsPerViewer, 8);
+  assert.equal(summarize(withCost).connectBatch?.crowdCpuMsPerViewer, 6);
+  const older = result("stock", 0.16, 40, 100);
+  delete (older.steps.find((s) => s.batch)!.batch as Partial<BatchStats>).wallMs; // as in a report from before the cost was measured
+  const table = connectTable([withCost, older]);
+  assert.match(table, /\| shared \| 60\/60 \(10\) \| 8 \/ 12 \|/);
+  assert.match(table, /\| stock \| n\/a \| n\/a \| 400\/900 \(50\) \| 0 \| n\/a \|/);
 });

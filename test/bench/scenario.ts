@@ -3,12 +3,14 @@
  * viewer crowd; then for each viewer count N: connect the missing viewers as one batch,
  * let them settle, measure a steady window, and read the node's memory after a GC.
  */
+import { availableParallelism } from "node:os";
 import { startMediaNode, freeUdpPort, type StartedNode } from "../support/media-node.js";
 import { startCrowd, type Crowd } from "./crowdClient.js";
 import type { ConnectResult, CrowdReport } from "./crowdProtocol.js";
 import { heapProfileSummary, memoryAfterGc, metricSum, processCpuMs, processRssBytes, scrapeMetrics, type MetricSamples } from "./nodeProbe.js";
 import { startRtpPublisher } from "./rtpPublisher.js";
-import { percentile } from "./stats.js";
+import { batchStats } from "./report.js";
+import { round } from "./stats.js";
 
 export const MODES = ["stock", "shared", "perViewer", "off"] as const;
 export type Mode = (typeof MODES)[number];
@@ -35,6 +37,16 @@ export interface BatchStats {
   httpP50Ms: number;
   iceP50Ms: number;
   dtlsP50Ms: number;
+  /** ICE + DTLS per viewer (answer applied -> DTLS connected), the part the issue names. */
+  iceDtlsP50Ms: number;
+  iceDtlsP95Ms: number;
+  /** First POST sent -> last viewer connected. */
+  wallMs: number;
+  /** user + system CPU of the node and of the crowd while the batch connected. */
+  serverCpuMs: number;
+  crowdCpuMs: number;
+  /** (server + crowd CPU) / cores: the shortest the whole batch could take on this machine. */
+  cpuBoundMs: number;
   errors: string[];
   /** Failed viewers that connected when retried in waves of 5 after the batch. */
   retriedOk?: number;
@@ -76,29 +88,14 @@ export interface ScenarioResult {
   stoppedAt?: { viewers: number; reason: string };
   /** Memory after GC with the publisher running and no viewer. */
   idleMemory: StepResult["memory"];
+  /** The first viewers connected one after another (nothing else joining): per-viewer cost. */
+  oneAtATime?: BatchStats;
 }
 
 /** Per viewer, gathering to DTLS connected; a loaded node answers WHEP POSTs one after another. */
 const CONNECT_TIMEOUT_MS = 60_000;
+const ONE_AT_A_TIME_VIEWERS = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (v: number, digits = 1) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : v);
-
-function batchStats(results: ConnectResult[]): BatchStats {
-  const ok = results.filter((r) => r.ok);
-  const ms = (pick: (r: ConnectResult) => number | undefined) => ok.map(pick).filter((v): v is number => v !== undefined);
-  return {
-    size: results.length,
-    failed: results.length - ok.length,
-    p50Ms: round(percentile(ms((r) => r.connectMs), 50)),
-    p95Ms: round(percentile(ms((r) => r.connectMs), 95)),
-    maxMs: round(Math.max(...ms((r) => r.connectMs), Number.NaN)),
-    offerP50Ms: round(percentile(ms((r) => r.offerMs), 50)),
-    httpP50Ms: round(percentile(ms((r) => r.httpMs), 50)),
-    iceP50Ms: round(percentile(ms((r) => r.iceMs), 50)),
-    dtlsP50Ms: round(percentile(ms((r) => r.dtlsMs), 50)),
-    errors: [...new Set(results.filter((r) => !r.ok).map((r) => r.error ?? "?"))].slice(0, 3),
-  };
-}
 
 /** http://host:port of the pprof listener, whether the URL given ends in /debug/pprof/ or not. */
 const pprofBase = (node: StartedNode) => node.pprofUrl.replace(/\/debug\/pprof\/?$/, "");
@@ -111,6 +108,19 @@ async function memory(node: StartedNode) {
 function delta(after: MetricSamples, before: MetricSamples, name: string): number {
   return metricSum(after, name) - metricSum(before, name);
 }
+
+/** Connects `count` viewers `concurrency` at a time and measures what it cost both processes. */
+async function connectBatch(node: StartedNode, crowd: Crowd, count: number, concurrency?: number): Promise<BatchStats> {
+  const server0 = processCpuMs(node.pid);
+  const crowd0 = processCpuMs(crowd.pid);
+  const t0 = performance.now();
+  const results = await crowd.connect(`${node.httpUrl}/bench/whep`, count, { concurrency, timeoutMs: CONNECT_TIMEOUT_MS });
+  const cost = { wallMs: performance.now() - t0, serverCpuMs: processCpuMs(node.pid) - server0, crowdCpuMs: processCpuMs(crowd.pid) - crowd0 };
+  return batchStats(results, cost, availableParallelism());
+}
+
+const costText = (b: BatchStats) =>
+  `ICE+DTLS p50 ${b.iceDtlsP50Ms} ms; ${b.wallMs} ms wall, node CPU ${b.serverCpuMs} ms + crowd CPU ${b.crowdCpuMs} ms (${b.cpuBoundMs} ms on ${availableParallelism()} cores)`;
 
 async function measureWindow(node: StartedNode, crowd: Crowd, options: ScenarioOptions) {
   const before = await scrapeMetrics(node.metricsUrl); // also resets prom-client's event-loop histogram
@@ -149,11 +159,18 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     result.idleMemory = await memory(node);
     log(`[${mode}] node pid ${node.pid}, crowd pid ${crowd.pid} (${options.light ? "light" : "full"}), idle in-use ${(result.idleMemory.inUse / 1e6).toFixed(1)} MB`);
     let connected = 0;
+    // What one viewer costs when nothing else joins: these also start the first step.
+    const probe = Math.min(ONE_AT_A_TIME_VIEWERS, options.viewerCounts[0] ?? 0);
+    if (probe > 0) {
+      result.oneAtATime = await connectBatch(node, crowd, probe, 1);
+      connected += result.oneAtATime.size - result.oneAtATime.failed;
+      const one = result.oneAtATime;
+      log(`[${mode}] ${one.size} viewers one at a time: connected p50 ${one.p50Ms} ms p95 ${one.p95Ms} ms, ${costText(one)}`);
+    }
     for (const n of options.viewerCounts) {
       let batch: BatchStats | undefined;
       if (n > connected) {
-        const results = await crowd.connect(`${node.httpUrl}/bench/whep`, n - connected, { timeoutMs: CONNECT_TIMEOUT_MS });
-        batch = batchStats(results);
+        batch = await connectBatch(node, crowd, n - connected);
         connected += batch.size - batch.failed;
         // Viewers that failed in the batch are retried in small waves so the ramp still
         // reaches N; the batch statistics above keep the failures.
@@ -163,7 +180,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
           batch.retriedOk = (batch.retriedOk ?? 0) + ok;
           connected += ok;
         }
-        log(`[${mode}] N=${n}: batch of ${batch.size} connected p50 ${batch.p50Ms} ms p95 ${batch.p95Ms} ms (p50 offer ${batch.offerP50Ms} + POST ${batch.httpP50Ms} + ICE ${batch.iceP50Ms} + DTLS ${batch.dtlsP50Ms}), ${batch.failed} failed${batch.errors.length ? ` (${batch.errors.join("; ")})` : ""}${batch.retriedOk ? `, ${batch.retriedOk} connected on retry` : ""}`);
+        log(`[${mode}] N=${n}: batch of ${batch.size} connected p50 ${batch.p50Ms} ms p95 ${batch.p95Ms} ms (p50 offer ${batch.offerP50Ms} + POST ${batch.httpP50Ms} + ICE ${batch.iceP50Ms} + DTLS ${batch.dtlsP50Ms}), ${costText(batch)}, ${batch.failed} failed${batch.errors.length ? ` (${batch.errors.join("; ")})` : ""}${batch.retriedOk ? `, ${batch.retriedOk} connected on retry` : ""}`);
       }
       await sleep(options.settleSeconds * 1000);
       const w = await measureWindow(node, crowd, options);

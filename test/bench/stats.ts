@@ -1,5 +1,8 @@
 /** Small statistics for benchmark reports (pure). */
 
+/** `digits` decimals for a report; non-finite values (NaN: nothing measured) pass through. */
+export const round = (v: number, digits = 1): number => (Number.isFinite(v) ? Number(v.toFixed(digits)) : v);
+
 /** Nearest-rank percentile (p in 0..100) of the values; NaN for none. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
