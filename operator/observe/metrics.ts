@@ -3,6 +3,7 @@
  * operators' metric sets in one process without name clashes).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { EVENT_LOOP_SAMPLE_MS } from "../../media-node/observe/metrics.js";
 
 export interface OperatorMetrics {
   registry: Registry;
@@ -18,7 +19,7 @@ export interface OperatorMetrics {
 
 export function createOperatorMetrics(options: { defaultMetrics?: boolean } = {}): OperatorMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const registers = [registry];
   return {
     registry,
