@@ -23,17 +23,9 @@ export interface BuildInfo {
   image: string;
 }
 
-/**
- * How often prom-client samples event-loop delay (its default is every 10 ms). Each sample
- * is a timer that wakes the process: at 10 ms an idle node woke ~200 times a second and
- * spent ~5 ms of CPU per second on it; at 50 ms ~1.4 ms. Delays are still measured to the
- * nanosecond; there are fewer of them, which a p99 over a scrape interval does not miss.
- */
-export const EVENT_LOOP_SAMPLE_MS = 50;
-
 export function createMetrics(build: BuildInfo, options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
   let readPaths: () => PathStats[] = () => [];
   let readHistoryBytes: () => number = () => 0;

@@ -3,7 +3,6 @@
  * operators' metric sets in one process without name clashes).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { EVENT_LOOP_SAMPLE_MS } from "../../media-node/observe/metrics.js";
 
 export interface OperatorMetrics {
   registry: Registry;
@@ -19,7 +18,7 @@ export interface OperatorMetrics {
 
 export function createOperatorMetrics(options: { defaultMetrics?: boolean } = {}): OperatorMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
     registry,
