@@ -2,7 +2,8 @@
  * Turns benchmark steps into the numbers the issue asks for, and markdown tables (pure).
  *
  * - heap per viewer: least-squares slope of in-use memory after GC (heapUsed + external)
- *   against N, with the idle node (publisher on, no viewer) as the N = 0 point;
+ *   against N, read with the publisher stopped for a moment (packets in flight are not
+ *   per-viewer state), with the node before any viewer as the N = 0 point;
  * - CPU per delivered packet: server user+system CPU over the window / unique packets the
  *   viewers received; compared with stock at the viewer counts where BOTH held < 0.5% loss
  *   (median of the per-N ratios), since a path past its breakdown point delivers fewer

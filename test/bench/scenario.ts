@@ -1,7 +1,8 @@
 /**
  * One benchmark mode end to end: a fresh media node (pprof on), the RTP publisher, a fresh
  * viewer crowd; then for each viewer count N: connect the missing viewers as one batch,
- * let them settle, measure a steady window, and read the node's memory after a GC.
+ * let them settle, measure a steady window, and read the node's memory after a GC with the
+ * publisher stopped for a moment.
  */
 import { availableParallelism } from "node:os";
 import { startMediaNode, freeUdpPort, type StartedNode } from "../support/media-node.js";
@@ -86,7 +87,7 @@ export interface ScenarioResult {
   nackMode: string;
   steps: StepResult[];
   stoppedAt?: { viewers: number; reason: string };
-  /** Memory after GC with the publisher running and no viewer. */
+  /** Memory after GC with no viewer (publisher stopped while reading, as at every step). */
   idleMemory: StepResult["memory"];
   /** The first viewers connected one after another (nothing else joining): per-viewer cost. */
   oneAtATime?: BatchStats;
@@ -95,6 +96,7 @@ export interface ScenarioResult {
 /** Per viewer, gathering to DTLS connected; a loaded node answers WHEP POSTs one after another. */
 const CONNECT_TIMEOUT_MS = 60_000;
 const ONE_AT_A_TIME_VIEWERS = 10;
+const QUIET_BEFORE_MEMORY_MS = 1500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** http://host:port of the pprof listener, whether the URL given ends in /debug/pprof/ or not. */
@@ -150,13 +152,26 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     env: { MEDIA_NODE_FANOUT: fanout },
     timeoutMs: 30_000,
   });
-  const publisher = startRtpPublisher({ host: "127.0.0.1", port: rtpPort });
+  const startPublisher = () => startRtpPublisher({ host: "127.0.0.1", port: rtpPort });
+  let publisher = startPublisher();
+  // Packets in flight (SRTP outputs queued on the socket, pooled slabs) are churn, not
+  // per-viewer state, and make in-use memory jump between readings (heapPerViewer.ts does
+  // the same): memory is read with the source stopped, then it starts again.
+  const quietMemory = async () => {
+    await publisher.close();
+    await sleep(QUIET_BEFORE_MEMORY_MS);
+    try {
+      return { memory: await memory(node), profile: await heapProfileSummary(pprofBase(node)) };
+    } finally {
+      publisher = startPublisher();
+    }
+  };
   let crowd: Crowd | undefined;
   const result: ScenarioResult = { mode, fanout, nackMode, steps: [], idleMemory: { heapUsed: 0, external: 0, inUse: 0, rss: 0, gc: false } };
   try {
     crowd = await startCrowd({ light: options.light });
     await sleep(2000);
-    result.idleMemory = await memory(node);
+    result.idleMemory = (await quietMemory()).memory;
     log(`[${mode}] node pid ${node.pid}, crowd pid ${crowd.pid} (${options.light ? "light" : "full"}), idle in-use ${(result.idleMemory.inUse / 1e6).toFixed(1)} MB`);
     let connected = 0;
     // What one viewer costs when nothing else joins: these also start the first step.
@@ -189,8 +204,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       const expected = viewers.reduce((s, v) => s + v.expected, 0);
       const lossOf = (v: { received: number; expected: number }) => (v.expected > 0 ? 100 * (1 - v.received / v.expected) : 100);
       const sent = delta(w.after, w.before, "mediafleet_rtp_packets_sent_total");
-      const mem = await memory(node);
-      const profile = await heapProfileSummary(pprofBase(node));
+      const { memory: mem, profile } = await quietMemory();
       const step: StepResult = {
         viewers: n,
         connectedViewers: viewers.length,
