@@ -7,11 +7,11 @@
 // FIRST: heap sampling must start before werift and the rest load, so they show up in profiles.
 import "./bufferPool.js"; // before anything allocates: small slabs, see the file
 import "./observe/earlyProfiling.js";
-import { pino } from "pino";
 import { ConfigError, loadConfig } from "./config/load.js";
 import type { MediaNodeConfig } from "./config/types.js";
 import { buildInfoFromEnv, createMetrics } from "./observe/metrics.js";
-import { startMediaNode } from "./node.js";
+import { startMediaNode, type MediaNode } from "./node.js";
+import { createLogger } from "./observe/logger.js";
 
 const SHUTDOWN_DEADLINE_MS = 9000;
 
@@ -52,14 +52,21 @@ async function main(): Promise<void> {
     throw error;
   }
   if (demo) config = withDemoPath(config);
-  const logger = pino({ level: config.log.level, base: { service: "media-node" } });
+  const logger = createLogger({ level: config.log.level, base: { service: "media-node" } });
   const metrics = createMetrics(buildInfoFromEnv());
-  const node = await startMediaNode({ config, logger, metrics }).catch((error: unknown) => {
-    logger.fatal({ err: error }, "media node failed to start");
-    process.exit(1);
-  });
-
+  // Signals are taken from before the node starts: a SIGTERM that arrives while it is starting
+  // (or in the instant after "media node ready" is written) must drain and exit 0, not kill
+  // the process by default action.
+  let node: MediaNode | undefined;
   let signalled = false;
+  const stopAndExit = (running: MediaNode) =>
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "error while stopping");
+        process.exit(0);
+      },
+    );
   const shutdown = (signal: string) => {
     if (signalled) return;
     signalled = true;
@@ -68,16 +75,15 @@ async function main(): Promise<void> {
       logger.error("shutdown took too long; exiting");
       process.exit(0);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    node.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "error while stopping");
-        process.exit(0);
-      },
-    );
+    if (node) void stopAndExit(node); // else the start below finishes first, then stops
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  node = await startMediaNode({ config, logger, metrics }).catch((error: unknown) => {
+    logger.fatal({ err: error }, "media node failed to start");
+    process.exit(1);
+  });
+  if (signalled) void stopAndExit(node);
   // A stray rejection inside werift must not take every session down with the process.
   process.on("unhandledRejection", (reason) => logger.warn({ err: reason }, "unhandled rejection"));
 }

@@ -7,7 +7,6 @@
  * - SIGTERM/SIGINT: stop taking work, finish reconciles in flight, release the lease so a
  *   standby takes over at once, exit 0.
  */
-import { pino } from "pino";
 import { loadKubeConfig, KubeClient } from "./kube/client.js";
 import { LeaderElector } from "./kube/leaderElection.js";
 import { createOperatorMetrics } from "./observe/metrics.js";
@@ -15,6 +14,7 @@ import { startHealthServer, startMetricsServer, type RunningServer } from "./obs
 import { MediaServerController } from "./reconcile/controller.js";
 import { loadOperatorConfig, USAGE } from "./reconcile/operatorConfig.js";
 import { realTimers } from "./reconcile/queue.js";
+import { createLogger } from "../media-node/observe/logger.js";
 
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const log = pino({ level: config.logLevel, base: { component: "operator", identity: config.identity } });
+  const log = createLogger({ level: config.logLevel, base: { component: "operator", identity: config.identity } });
   const metrics = createOperatorMetrics();
   const kube = new KubeClient(loadKubeConfig(), {
     onRequest: (verb, resource) => metrics.kubeRequestsTotal.inc({ verb, resource }),

@@ -1,7 +1,7 @@
 /**
  * Process lifecycle of media-node: SIGTERM with live sessions drains and exits 0 within
- * 10 s (viewers see their DTLS transport closed); a bad config exits 1 naming the field
- * path before anything listens.
+ * 10 s (viewers see their DTLS transport closed), also when stdout's reader has gone and
+ * every log write fails; a bad config exits 1 naming the field path before anything listens.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -68,4 +68,21 @@ test("MEDIA_NODE_CONFIG names the file when --config is absent; SIGINT also exit
   assert.deepEqual(paths.paths.map((p) => p.name), ["from-env"]);
   child.process.kill("SIGINT");
   assert.equal((await child.exited).code, 0);
+});
+
+test("SIGTERM after whoever read the node's stdout has gone (log writes fail with EPIPE) -> still exits 0 within 10 s", { timeout: 60_000 }, async (t) => {
+  const file = writeConfigFile({ http: { listen: "127.0.0.1:0" }, metrics: { listen: "127.0.0.1:0" }, pprof: { listen: "127.0.0.1:0" }, webrtc: { udpHost: "127.0.0.1", udpPort: await freeUdpPort(), ipsFromInterfaces: false, additionalHosts: ["127.0.0.1"] }, paths: [{ name: "cam1" }] });
+  const child = spawnTsx(["media-node/main.ts", "--config", file]);
+  t.after(() => child.process.kill("SIGKILL"));
+  await child.waitForLine((l) => l.includes("media node ready"), 20_000);
+  // The log reader goes away (a crashed log shipper, a closed terminal): the next log line, the
+  // one the node writes as it begins to shut down, meets a broken pipe.
+  child.process.stdout!.destroy();
+  const started = Date.now();
+  child.process.kill("SIGTERM");
+  const exit = await Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(resolve, 15_000))]);
+  assert.ok(exit, "still running 15 s after SIGTERM");
+  t.diagnostic(`exit ${exit.code} (signal ${exit.signal}) after ${Date.now() - started} ms; stderr: ${child.stderr.slice(-3).join(" | ")}`);
+  assert.equal(exit.code, 0);
+  assert.ok(Date.now() - started < 10_000);
 });
