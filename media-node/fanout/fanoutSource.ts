@@ -7,6 +7,7 @@ import { keyframeDetector } from "../ingest/keyframe.js";
 import { systemClock } from "./clock.js";
 import { LeanForwardedTrack, type TrackContext } from "./forwardedTrack.js";
 import { PacketHistory } from "./history.js";
+import { SourceContinuity } from "./sourceContinuity.js";
 import type { FanoutSource, FanoutSourceOptions, ForwardedTrack } from "./types.js";
 
 export function createFanoutSource(options: FanoutSourceOptions): FanoutSource {
@@ -17,6 +18,7 @@ export function createFanoutSource(options: FanoutSourceOptions): FanoutSource {
   const sharedHistory = nackMode === "shared" ? new PacketHistory(nack.historyPackets) : undefined;
   if (nackMode === "perViewer") new PacketHistory(nack.historyPackets); // validate the size up front
   const viewers = new Set<LeanForwardedTrack>();
+  const continuity = new SourceContinuity(codec.clockRate);
   let closed = false;
 
   const detect = keyframeDetector(codec.mimeType);
@@ -38,11 +40,20 @@ export function createFanoutSource(options: FanoutSourceOptions): FanoutSource {
     codec,
     push(packet) {
       if (closed) return;
-      const { sequenceNumber, timestamp, marker } = packet.header;
+      const { sequenceNumber, timestamp, marker, ssrc } = packet.header;
       const payload = packet.payload;
+      const now = clock.now();
+      const restartStep = continuity.observe(ssrc, sequenceNumber, now);
+      if (restartStep !== undefined) {
+        // A new numbering of the source (sourceContinuity.ts): old entries of the history
+        // would answer NACKs with the wrong packets, and each viewer continues its own numbering.
+        sharedHistory?.clear();
+        for (const viewer of viewers) viewer.rebase(restartStep);
+        metrics.sourceRestarts.inc({ path, kind });
+        if (viewers.size > 0) requestKeyframe();
+      }
       sharedHistory?.put(sequenceNumber, timestamp, marker, payload);
       if (viewers.size === 0) return;
-      const now = clock.now();
       let sent = 0;
       let bytes = 0;
       for (const viewer of viewers) {

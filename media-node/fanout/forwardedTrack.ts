@@ -84,6 +84,11 @@ export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
     return this.isClosed;
   }
 
+  /** The source started a new numbering: continue this viewer's after `timestampStep`. */
+  rebase(timestampStep: number): void {
+    this.rewriter.rebase(timestampStep);
+  }
+
   /** Forward one source packet; returns bytes counted as sent, or -1 when not sent. */
   forward(srcSeq: number, srcTs: number, marker: boolean, payload: Buffer, nowMs: number): number {
     if (this.isClosed || !this.lean.ready()) return -1;

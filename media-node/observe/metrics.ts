@@ -87,6 +87,7 @@ export function createMetrics(build: BuildInfo, options: { defaultMetrics?: bool
     }),
     rtpPacketsSent: counter("mediafleet_rtp_packets_sent_total", "RTP packets sent to viewers (first transmissions)"),
     rtpBytesSent: counter("mediafleet_rtp_bytes_sent_total", "RTP bytes sent to viewers (first transmissions, before SRTP)"),
+    sourceRestarts: counter("mediafleet_source_restarts_total", "times a source started numbering its packets afresh (new SSRC or a sequence jump); its viewers continue their own numbering", ["path", "kind"]),
     rtpPacketsReceived: counter("mediafleet_rtp_packets_received_total", "RTP packets received from publishers and RTP ingest"),
     rtpBytesReceived: counter("mediafleet_rtp_bytes_received_total", "RTP bytes received from publishers and RTP ingest"),
     nackRequests: counter("mediafleet_nack_requests_total", "sequence numbers viewers asked to be retransmitted"),
