@@ -74,6 +74,7 @@ test("WHIP publisher -> 3 WHEP viewers get every packet in order with rewritten 
   // Connected viewers run without werift (session/viewer-link.ts): after a forced GC only the
   // publisher's peer connection is still alive.
   assert.equal(await node.metric("mediafleet_viewers_linked_total"), 3);
+  assert.equal(await node.metric("mediafleet_source_restarts_total"), 0, "one WHIP publisher is one numbering");
   const gcThenCount = async () => {
     await (await fetch(`${node.pprofUrl}heap?gc=1`)).arrayBuffer();
     return node.metric("mediafleet_werift_peer_connections");
