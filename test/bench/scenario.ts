@@ -198,11 +198,16 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
         log(`[${mode}] N=${n}: batch of ${batch.size} connected p50 ${batch.p50Ms} ms p95 ${batch.p95Ms} ms (p50 offer ${batch.offerP50Ms} + POST ${batch.httpP50Ms} + ICE ${batch.iceP50Ms} + DTLS ${batch.dtlsP50Ms}), ${costText(batch)}, ${batch.failed} failed${batch.errors.length ? ` (${batch.errors.join("; ")})` : ""}${batch.retriedOk ? `, ${batch.retriedOk} connected on retry` : ""}`);
       }
       await sleep(options.settleSeconds * 1000);
+      const sourceBefore = publisher.sent();
       const w = await measureWindow(node, crowd, options);
+      const sourcePackets = publisher.sent() - sourceBefore;
       const viewers = w.report.viewers.filter((v) => v.state === "connected");
       const delivered = viewers.reduce((s, v) => s + v.received, 0);
-      const expected = viewers.reduce((s, v) => s + v.expected, 0);
-      const lossOf = (v: { received: number; expected: number }) => (v.expected > 0 ? 100 * (1 - v.received / v.expected) : 100);
+      // A viewer that received nothing has no sequence range to expect from: it missed every
+      // packet the source sent in the window, and counts so (not as zero packets expected).
+      const expectedOf = (v: { expected: number }) => (v.expected > 0 ? v.expected : sourcePackets);
+      const expected = viewers.reduce((s, v) => s + expectedOf(v), 0);
+      const lossOf = (v: { received: number; expected: number }) => (expectedOf(v) > 0 ? 100 * (1 - v.received / expectedOf(v)) : 100);
       const sent = delta(w.after, w.before, "mediafleet_rtp_packets_sent_total");
       const { memory: mem, profile } = await quietMemory();
       const step: StepResult = {
