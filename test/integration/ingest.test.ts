@@ -4,7 +4,7 @@
  * to the path's port; a WHEP viewer must receive packets starting at a keyframe. Garbage
  * and truncated datagrams on the same port are counted and dropped.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { startClientProcess } from "../support/clients.js";
@@ -78,7 +78,8 @@ function startH264Source(send: (datagram: Buffer) => Promise<void>) {
   };
 }
 
-test("RTP ingest: a WHEP viewer starts at a keyframe; garbage and truncated RTP are counted and dropped", { timeout: 60_000 }, async (t) => {
+/** A node with an H264 RTP ingest path "cam2", a client process for viewers, and a sender to the path's port. */
+async function h264IngestPath(t: TestContext) {
   const rtpPort = await freeUdpPort();
   const node = await startMediaNode({
     config: { paths: [{ name: "cam2", source: { rtp: { host: "127.0.0.1", port: rtpPort, codec: "H264", payloadType: PT, clockRate: 90000 } } }] },
@@ -86,10 +87,14 @@ test("RTP ingest: a WHEP viewer starts at a keyframe; garbage and truncated RTP 
   t.after(() => node.stop());
   const clients = await startClientProcess();
   t.after(() => clients.stop());
-
   const sender = createSocket("udp4");
   t.after(() => sender.close());
   const send = (datagram: Buffer) => new Promise<void>((resolve) => sender.send(datagram, rtpPort, "127.0.0.1", () => resolve()));
+  return { node, clients, send };
+}
+
+test("RTP ingest: a WHEP viewer starts at a keyframe; garbage and truncated RTP are counted and dropped", { timeout: 60_000 }, async (t) => {
+  const { node, clients, send } = await h264IngestPath(t);
 
   const generator = startH264Source(send);
   t.after(() => generator.stop());
@@ -173,16 +178,8 @@ test("--demo adds a test-pattern path: a viewer gets VP8 from a keyframe on, in 
 });
 
 test("RTP ingest restarted with its sequence numbers 20 000 back: the viewer keeps receiving, its numbering contiguous", { timeout: 60_000 }, async (t) => {
-  const rtpPort = await freeUdpPort();
-  const node = await startMediaNode({
-    config: { paths: [{ name: "cam2", source: { rtp: { host: "127.0.0.1", port: rtpPort, codec: "H264", payloadType: PT, clockRate: 90000 } } }] },
-  });
-  t.after(() => node.stop());
-  const clients = await startClientProcess();
-  t.after(() => clients.stop());
-  const sender = createSocket("udp4");
-  t.after(() => sender.close());
-  const generator = startH264Source((datagram) => new Promise<void>((resolve) => sender.send(datagram, rtpPort, "127.0.0.1", () => resolve())));
+  const { node, clients, send } = await h264IngestPath(t);
+  const generator = startH264Source(send);
   t.after(() => generator.stop());
 
   assert.equal((await clients.view({ id: "v", url: `${node.httpUrl}/cam2/whep` })).status, 201);

@@ -80,7 +80,7 @@ test("SIGTERM after whoever read the node's stdout has gone (log writes fail wit
   child.process.stdout!.destroy();
   const started = Date.now();
   child.process.kill("SIGTERM");
-  const exit = await Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(resolve, 15_000))]);
+  const exit = await Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 15_000))]);
   assert.ok(exit, "still running 15 s after SIGTERM");
   t.diagnostic(`exit ${exit.code} (signal ${exit.signal}) after ${Date.now() - started} ms; stderr: ${child.stderr.slice(-3).join(" | ")}`);
   assert.equal(exit.code, 0);
