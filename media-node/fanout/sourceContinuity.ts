@@ -40,8 +40,8 @@ export class SourceContinuity {
     }
     const jump = seqDiff(seq, this.lastSeq);
     const restarted = ssrc !== this.ssrc || jump > MAX_FORWARD_GAP || jump < -MAX_REORDER;
-    const sinceLastMs = arrivalMs - this.lastArrivalMs;
     if (restarted) {
+      const sinceLastMs = arrivalMs - this.lastArrivalMs;
       this.remember(ssrc, seq, arrivalMs);
       return Math.max(1, Math.round((sinceLastMs * this.clockRate) / 1000));
     }

@@ -18,7 +18,7 @@
  *   is what a connect costs each side when nothing else competes for the cores.
  */
 import type { ConnectResult } from "./crowdProtocol.js";
-import type { BatchStats, Mode, ScenarioResult, StepResult } from "./scenario.js";
+import type { Mode, ScenarioResult, StepResult } from "./scenario.js";
 import { linearFit, percentile, round } from "./stats.js";
 
 export const HELD_LOSS_PERCENT = 0.5;
@@ -83,6 +83,31 @@ export interface Ratios {
   viewersHeldIsLowerBound: boolean;
   connectP50: number;
   meets: { cpu: boolean; heap: boolean; held: boolean; connect: boolean };
+}
+
+export interface BatchStats {
+  size: number;
+  failed: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  offerP50Ms: number;
+  httpP50Ms: number;
+  iceP50Ms: number;
+  dtlsP50Ms: number;
+  /** ICE + DTLS per viewer (answer applied -> DTLS connected), the part the issue names. */
+  iceDtlsP50Ms: number;
+  iceDtlsP95Ms: number;
+  /** First POST sent -> last viewer connected. */
+  wallMs: number;
+  /** user + system CPU of the node and of the crowd while the batch connected. */
+  serverCpuMs: number;
+  crowdCpuMs: number;
+  /** (server + crowd CPU) / cores: the shortest the whole batch could take on this machine. */
+  cpuBoundMs: number;
+  errors: string[];
+  /** Failed viewers that connected when retried in waves of 5 after the batch. */
+  retriedOk?: number;
 }
 
 export interface BatchCost {

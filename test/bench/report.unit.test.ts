@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { batchStats, connectTable, ratiosAgainstStock, summarize, summaryTable } from "./report.js";
+import { batchStats, connectTable, ratiosAgainstStock, summarize, summaryTable, type BatchStats } from "./report.js";
 import type { ConnectResult } from "./crowdProtocol.js";
-import type { BatchStats, Mode, ScenarioResult, StepResult } from "./scenario.js";
+import type { Mode, ScenarioResult, StepResult } from "./scenario.js";
 
 function step(viewers: number, inUseMb: number, cpuUs: number, loss: number): StepResult {
   return {

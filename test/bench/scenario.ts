@@ -10,7 +10,7 @@ import { startCrowd, type Crowd } from "./crowdClient.js";
 import type { ConnectResult, CrowdReport } from "./crowdProtocol.js";
 import { heapProfileSummary, memoryAfterGc, metricSum, processCpuMs, processRssBytes, scrapeMetrics, type MetricSamples } from "./nodeProbe.js";
 import { startRtpPublisher } from "./rtpPublisher.js";
-import { batchStats } from "./report.js";
+import { batchStats, type BatchStats } from "./report.js";
 import { round } from "./stats.js";
 
 export const MODES = ["stock", "shared", "perViewer", "off"] as const;
@@ -28,30 +28,6 @@ export interface ScenarioOptions {
   log: (line: string) => void;
 }
 
-export interface BatchStats {
-  size: number;
-  failed: number;
-  p50Ms: number;
-  p95Ms: number;
-  maxMs: number;
-  offerP50Ms: number;
-  httpP50Ms: number;
-  iceP50Ms: number;
-  dtlsP50Ms: number;
-  /** ICE + DTLS per viewer (answer applied -> DTLS connected), the part the issue names. */
-  iceDtlsP50Ms: number;
-  iceDtlsP95Ms: number;
-  /** First POST sent -> last viewer connected. */
-  wallMs: number;
-  /** user + system CPU of the node and of the crowd while the batch connected. */
-  serverCpuMs: number;
-  crowdCpuMs: number;
-  /** (server + crowd CPU) / cores: the shortest the whole batch could take on this machine. */
-  cpuBoundMs: number;
-  errors: string[];
-  /** Failed viewers that connected when retried in waves of 5 after the batch. */
-  retriedOk?: number;
-}
 
 export interface StepResult {
   viewers: number;
@@ -157,11 +133,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   // Packets in flight (SRTP outputs queued on the socket, pooled slabs) are churn, not
   // per-viewer state, and make in-use memory jump between readings (heapPerViewer.ts does
   // the same): memory is read with the source stopped, then it starts again.
-  const quietMemory = async () => {
+  const whilePublisherStopped = async <T>(read: () => Promise<T>): Promise<T> => {
     await publisher.close();
     await sleep(QUIET_BEFORE_MEMORY_MS);
     try {
-      return { memory: await memory(node), profile: await heapProfileSummary(pprofBase(node)) };
+      return await read();
     } finally {
       publisher = startPublisher();
     }
@@ -171,7 +147,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   try {
     crowd = await startCrowd({ light: options.light });
     await sleep(2000);
-    result.idleMemory = (await quietMemory()).memory;
+    result.idleMemory = await whilePublisherStopped(() => memory(node));
     log(`[${mode}] node pid ${node.pid}, crowd pid ${crowd.pid} (${options.light ? "light" : "full"}), idle in-use ${(result.idleMemory.inUse / 1e6).toFixed(1)} MB`);
     let connected = 0;
     // What one viewer costs when nothing else joins: these also start the first step.
@@ -209,7 +185,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       const expected = viewers.reduce((s, v) => s + expectedOf(v), 0);
       const lossOf = (v: { received: number; expected: number }) => (expectedOf(v) > 0 ? 100 * (1 - v.received / expectedOf(v)) : 100);
       const sent = delta(w.after, w.before, "mediafleet_rtp_packets_sent_total");
-      const { memory: mem, profile } = await quietMemory();
+      const { mem, profile } = await whilePublisherStopped(async () => ({ mem: await memory(node), profile: await heapProfileSummary(pprofBase(node)) }));
       const step: StepResult = {
         viewers: n,
         connectedViewers: viewers.length,

@@ -8,6 +8,7 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { startClientProcess } from "../support/clients.js";
+import { poll } from "../support/poll.js";
 import { freeUdpPort, startMediaNode } from "../support/media-node.js";
 
 const PT = 96;
@@ -184,16 +185,8 @@ test("RTP ingest restarted with its sequence numbers 20 000 back: the viewer kee
 
   assert.equal((await clients.view({ id: "v", url: `${node.httpUrl}/cam2/whep` })).status, 201);
   await clients.waitConnected("v");
-  const received = async (atLeast: number, what: string) => {
-    const deadline = Date.now() + 10_000;
-    let packets = (await clients.report("v")).packets;
-    while (packets.length < atLeast && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      packets = (await clients.report("v")).packets;
-    }
-    assert.ok(packets.length >= atLeast, `${what}: viewer got ${packets.length} packets`);
-    return packets;
-  };
+  const received = (atLeast: number, what: string) =>
+    poll(async () => (await clients.report("v")).packets, (packets) => packets.length >= atLeast, 10_000, `${atLeast} packets ${what}`);
   const before = (await received(40, "before the restart")).length;
   // Backwards: without a rebase these would go out under SRTP indexes already used, and the
   // viewer's replay protection (or the node's protector) would drop them for ~20 000 packets.
