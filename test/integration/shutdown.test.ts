@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startClientProcess } from "../support/clients.js";
 import { spawnTsx } from "../support/child.js";
-import { freeTcpPort, freeUdpPort, startMediaNode, writeConfigFile } from "../support/media-node.js";
+import { freeTcpPort, freeUdpPort, startMediaNode, testConfig, writeConfigFile } from "../support/media-node.js";
 
 test("SIGTERM with a publisher, viewers, an RTP ingest and a test pattern -> exit 0 within 10 s", { timeout: 60_000 }, async (t) => {
   const node = await startMediaNode({
@@ -61,7 +61,7 @@ test("a bad config exits 1 with the field path and message, before anything list
 });
 
 test("MEDIA_NODE_CONFIG names the file when --config is absent; SIGINT also exits 0", { timeout: 30_000 }, async () => {
-  const file = writeConfigFile({ http: { listen: "127.0.0.1:0" }, metrics: { listen: "127.0.0.1:0" }, pprof: { listen: "127.0.0.1:0" }, webrtc: { udpHost: "127.0.0.1", udpPort: await freeUdpPort(), ipsFromInterfaces: false, additionalHosts: ["127.0.0.1"] }, paths: [{ name: "from-env" }] });
+  const file = writeConfigFile(await testConfig({ paths: [{ name: "from-env" }] }));
   const child = spawnTsx(["media-node/main.ts"], { env: { MEDIA_NODE_CONFIG: file } });
   const ready = JSON.parse(await child.waitForLine((l) => l.includes("media node ready"), 20_000)) as { http: string };
   const paths = (await (await fetch(`${ready.http}/v1/paths`)).json()) as { paths: Array<{ name: string }> };
@@ -71,7 +71,7 @@ test("MEDIA_NODE_CONFIG names the file when --config is absent; SIGINT also exit
 });
 
 test("SIGTERM after whoever read the node's stdout has gone (log writes fail with EPIPE) -> still exits 0 within 10 s", { timeout: 60_000 }, async (t) => {
-  const file = writeConfigFile({ http: { listen: "127.0.0.1:0" }, metrics: { listen: "127.0.0.1:0" }, pprof: { listen: "127.0.0.1:0" }, webrtc: { udpHost: "127.0.0.1", udpPort: await freeUdpPort(), ipsFromInterfaces: false, additionalHosts: ["127.0.0.1"] }, paths: [{ name: "cam1" }] });
+  const file = writeConfigFile(await testConfig({ paths: [{ name: "cam1" }] }));
   const child = spawnTsx(["media-node/main.ts", "--config", file]);
   t.after(() => child.process.kill("SIGKILL"));
   await child.waitForLine((l) => l.includes("media node ready"), 20_000);
