@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     onRequest: (verb, resource) => metrics.kubeRequestsTotal.inc({ verb, resource }),
     onResponse: (verb, _resource, status, seconds) => metrics.kubeRequestDuration.observe({ verb, code: String(status) }, seconds),
   });
+  const podSeries = new Map<string, Array<{ namespace: string; mediaserver: string; pod: string; role: string }>>();
   const controller = new MediaServerController({
     kube,
     logger: log,
@@ -43,6 +44,19 @@ async function main(): Promise<void> {
     workers: config.workers,
     resyncPeriodMs: config.resyncPeriodMs,
     reportingInstance: config.identity,
+    onRollback: () => metrics.rollbacksTotal.inc(),
+    onScrapeError: (reason) => metrics.scrapeErrorsTotal.inc({ reason }),
+    onSamples: (namespace, mediaserver, samples) => {
+      // The latest round replaces the MediaServer's series: pods that are gone drop out.
+      const key = `${namespace}/${mediaserver}`;
+      for (const labels of podSeries.get(key) ?? []) for (const gauge of [metrics.podMemoryBytes, metrics.podViewers]) gauge.remove(labels);
+      podSeries.set(key, samples.map((s) => ({ namespace, mediaserver, pod: s.pod, role: s.role })));
+      for (const s of samples) {
+        const labels = { namespace, mediaserver, pod: s.pod, role: s.role };
+        metrics.podMemoryBytes.set(labels, s.heapAfterGcBytes + s.externalBytes);
+        metrics.podViewers.set(labels, s.viewers);
+      }
+    },
     onReconcile: (outcome, durationMs) => {
       metrics.reconcileTotal.inc({ result: outcome });
       metrics.reconcileDuration.observe(durationMs / 1000);

@@ -30,6 +30,7 @@ const CEL_RULES_BY_KEY: Record<keyof typeof DURATION_BOUNDS, string> = {
   "rollback.interval": CEL_RULES.intervalRange.message,
   "rollback.window": CEL_RULES.windowRange.message,
   "rollback.bakeTime": CEL_RULES.bakeTimeRange.message,
+  "rollback.progressDeadline": CEL_RULES.progressDeadlineRange.message,
 };
 
 const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -58,6 +59,7 @@ export const CROSS_FIELD_CHECKS: Record<Exclude<keyof typeof CEL_RULES, "nameLen
   intervalRange: durationRange("rollback.interval"),
   windowRange: durationRange("rollback.window"),
   bakeTimeRange: durationRange("rollback.bakeTime"),
+  progressDeadlineRange: durationRange("rollback.progressDeadline"),
   samplesFitWindow: (spec) => {
     const { interval, window, minSamples } = spec.rollback;
     return parseDuration(interval) * minSamples <= parseDuration(window)

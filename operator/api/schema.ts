@@ -50,6 +50,7 @@ export const DURATION_BOUNDS = {
   "rollback.interval": { minMs: 1_000, maxMs: 3_600_000, min: "1s", max: "1h" },
   "rollback.window": { minMs: 10_000, maxMs: 86_400_000, min: "10s", max: "24h" },
   "rollback.bakeTime": { minMs: 0, maxMs: 86_400_000, min: "0s", max: "24h" },
+  "rollback.progressDeadline": { minMs: 5_000, maxMs: 3_600_000, min: "5s", max: "1h" },
 } as const;
 
 function durationRule(block: string, field: string): CelRule {
@@ -88,6 +89,7 @@ export const CEL_RULES = {
   intervalRange: durationRule("rollback", "interval"),
   windowRange: durationRule("rollback", "window"),
   bakeTimeRange: durationRule("rollback", "bakeTime"),
+  progressDeadlineRange: durationRule("rollback", "progressDeadline"),
   samplesFitWindow: {
     name: "rollback.samplesFitWindow",
     rule: "!has(self.interval) || !has(self.window) || !has(self.minSamples) || duration(self.interval).getMilliseconds() * self.minSamples <= duration(self.window).getMilliseconds()",
@@ -201,17 +203,19 @@ export const mediaServerSpecSchema: Schema = {
       type: "object",
       additionalProperties: false,
       default: {},
-      description: "Heap-regression analysis of a new image against the last good one",
+      description: "Heap-regression analysis of a new revision (image + config) on a canary pod against a fresh baseline pod of the last good one",
       properties: {
         enabled: { type: "boolean", default: true },
-        maxHeapRegressionPercent: { type: "integer", minimum: 1, maximum: 1000, default: 20 },
-        interval: durationString("30s", "time between two heap samples"),
-        window: durationString("5m", "samples older than this are forgotten"),
+        maxHeapRegressionPercent: { type: "integer", minimum: 1, maximum: 1000, default: 20, description: "the canary fails when its memory (heap after GC + external) exceeds the baseline's by more than this, with confidence" },
+        minRegressionMiB: { type: "integer", minimum: 0, maximum: 65536, default: 8, description: "...and by more than this many MiB: no verdict on noise" },
+        interval: durationString("30s", "time between two scrapes of every pod (metrics and heap profile)"),
+        window: durationString("5m", "how long a canary is compared with its baseline before it passes"),
         minSamples: { type: "integer", minimum: 1, maximum: 1000, default: 6, description: "fewer samples: Inconclusive, never a rollback" },
-        bakeTime: durationString("10m", "how long a new image is watched before it is promoted"),
+        bakeTime: durationString("10m", "first revision of a MediaServer (nothing to compare with): watched this long before it becomes the last good one"),
+        progressDeadline: durationString("5m", "a canary not Ready within this time fails"),
         normalizeBy: { type: "string", enum: [...NORMALIZE_BY], default: "viewers", description: "compare heap per viewer or in total" },
       },
-      ...cel(CEL_RULES.intervalRange, CEL_RULES.windowRange, CEL_RULES.bakeTimeRange, CEL_RULES.samplesFitWindow),
+      ...cel(CEL_RULES.intervalRange, CEL_RULES.windowRange, CEL_RULES.bakeTimeRange, CEL_RULES.progressDeadlineRange, CEL_RULES.samplesFitWindow),
     },
   },
 };

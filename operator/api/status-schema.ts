@@ -7,6 +7,7 @@ import { ANALYSIS_PHASES } from "./types.js";
 
 const bytes = { type: "integer", minimum: 0, format: "int64" };
 const timestamp = { type: "string", format: "date-time" };
+const configHashField = { type: "string", pattern: "^[0-9a-f]{64}$", description: "sha256 of the media-node config" };
 
 const heapGrowth = {
   type: "object",
@@ -42,33 +43,70 @@ export const mediaServerStatusSchema: Record<string, unknown> = {
     replicas: { type: "integer", minimum: 0, format: "int32" },
     readyReplicas: { type: "integer", minimum: 0, format: "int32" },
     selector: { type: "string", description: "label selector of the pods (scale subresource)" },
-    currentImage: { type: "string", description: "image the Deployment runs now" },
-    lastGoodImage: { type: "string", description: "last image that passed the heap analysis" },
+    currentImage: { type: "string", description: "image the fleet (stable Deployment) runs now" },
+    currentConfigHash: configHashField,
+    lastGoodImage: { type: "string", description: "image of the last revision that passed the heap analysis" },
+    lastGoodRevision: {
+      type: "object",
+      required: ["image", "configHash", "promotedAt"],
+      description: "the last revision (image + config) that passed the heap analysis; the fleet runs it",
+      properties: {
+        image: { type: "string" },
+        configHash: configHashField,
+        promotedAt: timestamp,
+        fixedBytes: { type: "number" },
+        bytesPerViewer: { type: "number" },
+      },
+    },
     analysis: {
       type: "object",
       required: ["image", "phase"],
+      description: "the analysis of the newest revision (canary against a fresh baseline of the last good one)",
       properties: {
         image: { type: "string" },
+        configHash: configHashField,
         phase: { type: "string", enum: [...ANALYSIS_PHASES] },
+        reason: { type: "string", maxLength: 128 },
+        mode: { type: "string", enum: ["canary", "bake"] },
         startedAt: timestamp,
+        readyAt: timestamp,
+        finishedAt: timestamp,
         samples: { type: "integer", minimum: 0 },
         heapInuseBytes: bytes,
         baselineHeapInuseBytes: bytes,
         regressionPercent: { type: "number" },
-        message: { type: "string" },
+        message: { type: "string", maxLength: 4096 },
         topGrowth,
+        points: {
+          type: "array",
+          maxItems: 240,
+          description: "memory (heap after GC + external) and viewers of canary and baseline per scrape round",
+          items: {
+            type: "object",
+            required: ["t", "canaryBytes", "baselineBytes"],
+            properties: {
+              t: { type: "number" },
+              canaryBytes: { type: "number" },
+              canaryViewers: { type: "integer", minimum: 0 },
+              baselineBytes: { type: "number" },
+              baselineViewers: { type: "integer", minimum: 0 },
+            },
+          },
+        },
       },
     },
     rejectedImages: {
       type: "array",
       maxItems: 50,
-      description: "images rolled back for a heap regression; never deployed again unless spec.image changes or mediafleet.io/retry is set",
+      description: "revisions (image + configHash) rolled back; never deployed again unless the spec names another revision or mediafleet.io/retry is set",
       items: {
         type: "object",
         required: ["image", "reason", "at"],
         properties: {
           image: { type: "string" },
+          configHash: configHashField,
           reason: { type: "string" },
+          message: { type: "string", maxLength: 4096 },
           at: timestamp,
           heapInuseBytes: bytes,
           baselineHeapInuseBytes: bytes,

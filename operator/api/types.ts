@@ -56,11 +56,14 @@ export interface ServiceSpec {
 export interface RollbackSpec {
   enabled: boolean;
   maxHeapRegressionPercent: number;
+  /** A regression must also exceed this many MiB (no verdict on noise). */
+  minRegressionMiB: number;
   /** Durations are Go-style strings ("30s", "5m"); parse with `parseDuration` from media-node/config/duration.ts. */
   interval: string;
   window: string;
   minSamples: number;
   bakeTime: string;
+  progressDeadline: string;
   normalizeBy: NormalizeBy;
 }
 
@@ -91,21 +94,56 @@ export interface HeapGrowth {
   growthBytes: number;
 }
 
+/** A revision: everything that shapes a pod's memory (image + media-node config), never credentials. */
+export interface RevisionRef {
+  image: string;
+  /** sha256 of the media-node config (the content-addressed ConfigMap <name>-config-<hash[:10]>). */
+  configHash: string;
+}
+
+export interface LastGoodRevision extends RevisionRef {
+  promotedAt: string;
+  /** Memory model of the revision when it was promoted (bytes ≈ fixed + perViewer·viewers): the history's second opinion. */
+  fixedBytes?: number;
+  bytesPerViewer?: number;
+}
+
+/** One scrape round of the canary and the baseline (t: seconds since both were Ready). */
+export interface AnalysisPoint {
+  t: number;
+  canaryBytes: number;
+  canaryViewers: number;
+  baselineBytes: number;
+  baselineViewers: number;
+}
+
 export interface AnalysisStatus {
   image: string;
+  configHash?: string;
   phase: AnalysisPhase;
+  /** Why the phase is what it is (HeapRegression, HeapGrowth, CanaryCrashed, InsufficientData, ...). */
+  reason?: string;
+  /** "canary" (against a fresh baseline) or "bake" (first revision: nothing to compare with). */
+  mode?: "canary" | "bake";
   startedAt?: string;
+  /** When the canary and the baseline were both Ready (the comparison's t = 0). */
+  readyAt?: string;
+  finishedAt?: string;
   samples: number;
   heapInuseBytes?: number;
   baselineHeapInuseBytes?: number;
   regressionPercent?: number;
   message?: string;
   topGrowth?: HeapGrowth[];
+  /** The series the verdict was computed from (bounded), so an operator restart continues the same analysis. */
+  points?: AnalysisPoint[];
 }
 
 export interface RejectedImage {
   image: string;
+  configHash?: string;
   reason: string;
+  message?: string;
   at: string;
   heapInuseBytes?: number;
   baselineHeapInuseBytes?: number;
@@ -129,7 +167,9 @@ export interface MediaServerStatus {
   /** Label selector string for the scale subresource (`selectorString(name)` in operator/desired). */
   selector?: string;
   currentImage?: string;
+  currentConfigHash?: string;
   lastGoodImage?: string;
+  lastGoodRevision?: LastGoodRevision;
   analysis?: AnalysisStatus;
   rejectedImages?: RejectedImage[];
   conditions?: Condition[];

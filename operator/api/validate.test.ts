@@ -24,7 +24,7 @@ test("validateSpec(sample) -> ok, every default filled in", () => {
 
 test("validateSpec({image}) -> the DESIGN.md defaults for rollback, service, profiling, knobs", () => {
   const spec = normalizeSpec({ image: "media-node:1" });
-  assert.deepEqual(spec.rollback, { enabled: true, maxHeapRegressionPercent: 20, interval: "30s", window: "5m", minSamples: 6, bakeTime: "10m", normalizeBy: "viewers" });
+  assert.deepEqual(spec.rollback, { enabled: true, maxHeapRegressionPercent: 20, minRegressionMiB: 8, interval: "30s", window: "5m", minSamples: 6, bakeTime: "10m", progressDeadline: "5m", normalizeBy: "viewers" });
   assert.deepEqual(spec.service, { type: "ClusterIP" });
   assert.equal(spec.profiling.port, 9999);
   assert.equal(spec.replicas, 1);

@@ -3,6 +3,23 @@ import type { V1Container, V1Deployment, V1EnvVar, V1SecurityContext, V1PodSecur
 import type { MediaServer, MediaServerSpec } from "../api/types.js";
 import { CONFIG_FILE_PATH, CONFIG_MOUNT_DIR, HTTP_PORT, METRICS_PORT } from "./config.js";
 import { commonLabels, ownerReference, selectorLabels } from "./labels.js";
+import { REVISION_LABEL, ROLE_LABEL, revisionKey } from "./revision.js";
+
+/** stable: the fleet (last good revision); canary: the revision under analysis; baseline: a fresh pod of the last good one. */
+export type PodRole = "stable" | "canary" | "baseline";
+
+/** Key of the pprof token in the Secret the operator generates when spec.profiling.tokenSecret is not set. */
+export const PPROF_TOKEN_KEY = "token";
+
+/** The Secret holding the pprof bearer token the operator generated (secure by default). */
+export function pprofTokenSecretName(name: string): string {
+  return `${name}-pprof-token`;
+}
+
+/** The fleet keeps the MediaServer's name; canary and baseline are Deployments beside it. */
+export function deploymentName(name: string, role: PodRole): string {
+  return role === "stable" ? name : `${name}-${role}`;
+}
 
 export const CONTAINER_NAME = "media-node";
 export const CONFIG_HASH_ANNOTATION = "mediafleet.io/config-hash";
@@ -16,7 +33,12 @@ export interface DeploymentInput {
   image: string;
   configMapName: string;
   configHash: string;
+  role: PodRole;
+  /** Canary/baseline only: the analysis they serve (a new one restarts both, so they are the same age). */
+  analysisId?: string;
 }
+
+export const ANALYSIS_ANNOTATION = "mediafleet.io/analysis";
 
 export const containerSecurityContext: V1SecurityContext = {
   runAsNonRoot: true,
@@ -36,7 +58,7 @@ const podSecurityContext: V1PodSecurityContext = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
-function env(spec: MediaServerSpec, image: string): V1EnvVar[] {
+function env(ms: MediaServer, spec: MediaServerSpec, image: string): V1EnvVar[] {
   const vars: V1EnvVar[] = [
     { name: "MEDIAFLEET_IMAGE", value: image },
     { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
@@ -50,14 +72,13 @@ function env(spec: MediaServerSpec, image: string): V1EnvVar[] {
   } else if (spec.hostNetwork) {
     vars.push({ name: "MEDIA_NODE_ADDITIONAL_HOSTS", value: "$(POD_IP)" });
   }
-  const secret = spec.profiling.tokenSecret;
-  if (secret) {
-    vars.push({ name: "MEDIA_NODE_PPROF_TOKEN", valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } });
-  }
+  // Always a token: the user's Secret, else the one the operator generated for this MediaServer.
+  const secret = spec.profiling.tokenSecret ?? { name: pprofTokenSecretName(ms.metadata.name), key: PPROF_TOKEN_KEY };
+  vars.push({ name: "MEDIA_NODE_PPROF_TOKEN", valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } });
   return vars;
 }
 
-function container(spec: MediaServerSpec, image: string): V1Container {
+function container(ms: MediaServer, spec: MediaServerSpec, image: string): V1Container {
   const hostPort = (port: number) => (spec.hostNetwork ? { hostPort: port } : {});
   const probe = (path: string, periodSeconds: number) => ({
     httpGet: { path, port: HTTP_PORT, scheme: "HTTP" },
@@ -77,7 +98,7 @@ function container(spec: MediaServerSpec, image: string): V1Container {
       { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP", ...hostPort(METRICS_PORT) },
       { name: "pprof", containerPort: spec.profiling.port, protocol: "TCP", ...hostPort(spec.profiling.port) },
     ],
-    env: env(spec, image),
+    env: env(ms, spec, image),
     volumeMounts: [{ name: "config", mountPath: CONFIG_MOUNT_DIR, readOnly: true }],
     readinessProbe: probe("/readyz", 5),
     livenessProbe: { ...probe("/healthz", 10), initialDelaySeconds: 5 },
@@ -86,27 +107,32 @@ function container(spec: MediaServerSpec, image: string): V1Container {
   };
 }
 
-export function buildDeployment({ ms, spec, image, configMapName, configHash }: DeploymentInput): V1Deployment {
+export function buildDeployment({ ms, spec, image, configMapName, configHash, role, analysisId }: DeploymentInput): V1Deployment {
   const name = ms.metadata.name;
+  const podLabels = { ...commonLabels(name, image), [ROLE_LABEL]: role, [REVISION_LABEL]: revisionKey({ image, configHash }) };
+  // The fleet's selector is the one it always had (selectors are immutable). Canary and baseline
+  // select their role too; their pods also match the fleet's selector, which is harmless: a
+  // ReplicaSet only counts pods it controls. The public Service sends new sessions to all of them.
+  const selector = role === "stable" ? selectorLabels(name) : { ...selectorLabels(name), [ROLE_LABEL]: role };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name, namespace: ms.metadata.namespace, labels: commonLabels(name, image), ownerReferences: [ownerReference(ms)] },
+    metadata: { name: deploymentName(name, role), namespace: ms.metadata.namespace, labels: { ...commonLabels(name, image), [ROLE_LABEL]: role }, ownerReferences: [ownerReference(ms)] },
     spec: {
-      replicas: spec.replicas,
+      replicas: role === "stable" ? spec.replicas : 1,
       revisionHistoryLimit: 5,
-      selector: { matchLabels: selectorLabels(name) },
+      selector: { matchLabels: selector },
       // On the host network two pods of one node cannot share the ports: replace, never surge.
       ...(spec.hostNetwork ? { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } } : {}),
       template: {
-        metadata: { labels: commonLabels(name, image), annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+        metadata: { labels: podLabels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash, ...(role !== "stable" && analysisId ? { [ANALYSIS_ANNOTATION]: analysisId } : {}) } },
         spec: {
           ...(spec.hostNetwork ? { hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" } : {}),
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 15,
           securityContext: podSecurityContext,
-          containers: [container(spec, image)],
+          containers: [container(ms, spec, image)],
           volumes: [{ name: "config", configMap: { name: configMapName } }],
         },
       },

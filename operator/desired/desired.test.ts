@@ -31,7 +31,7 @@ test("every object: Kubernetes recommended labels; selector only name + instance
   const d = desiredObjects(sampleMediaServer());
   for (const object of all(d)) {
     assert.deepEqual(
-      { ...object.metadata!.labels, "mediafleet.io/scrape": undefined },
+      { ...object.metadata!.labels, "mediafleet.io/scrape": undefined, "mediafleet.io/config-hash": undefined, "mediafleet.io/role": undefined },
       {
         "app.kubernetes.io/name": "media-node",
         "app.kubernetes.io/instance": "sample",
@@ -39,6 +39,8 @@ test("every object: Kubernetes recommended labels; selector only name + instance
         "app.kubernetes.io/part-of": "mediafleet",
         "app.kubernetes.io/version": "0.1.0",
         "mediafleet.io/scrape": undefined,
+        "mediafleet.io/config-hash": undefined,
+        "mediafleet.io/role": undefined,
       },
     );
   }
@@ -49,9 +51,11 @@ test("every object: Kubernetes recommended labels; selector only name + instance
   assert.equal(selectorString("sample"), "app.kubernetes.io/instance=sample,app.kubernetes.io/name=media-node");
 });
 
-test("ConfigMap <name>-config holds a media-node.yaml the media node itself accepts", () => {
+test("ConfigMap <name>-config-<hash[:10]> is immutable and holds a media-node.yaml the media node itself accepts", () => {
   const d = desiredObjects(sampleMediaServer());
-  assert.equal(d.configMap.metadata!.name, "sample-config");
+  assert.equal(d.configMap.metadata!.name, `sample-config-${d.configHash.slice(0, 10)}`);
+  assert.equal(d.configMap.immutable, true);
+  assert.equal(d.configMap.metadata!.labels!["mediafleet.io/config-hash"], d.configHash.slice(0, 10));
   const config = validateConfig(parse(d.configMap.data![CONFIG_FILE_KEY]!));
   assert.equal(config.http.listen, "0.0.0.0:8117");
   assert.equal(config.metrics.listen, "0.0.0.0:9998");
@@ -77,8 +81,9 @@ test("pprof token: env from the Secret, never in the ConfigMap", () => {
   assert.doesNotMatch(d.configMap.data![CONFIG_FILE_KEY]!, /token/);
   const env = d.deployment.spec!.template.spec!.containers[0]!.env!;
   assert.deepEqual(env.find((e) => e.name === "MEDIA_NODE_PPROF_TOKEN")!.valueFrom, { secretKeyRef: { name: "sample-pprof", key: "token" } });
+  // Secure by default: no Secret named -> the one the operator generates.
   const noSecret = desiredObjects(withSpec((s) => delete s.profiling.tokenSecret));
-  assert.equal(noSecret.deployment.spec!.template.spec!.containers[0]!.env!.some((e) => e.name === "MEDIA_NODE_PPROF_TOKEN"), false);
+  assert.deepEqual(noSecret.deployment.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === "MEDIA_NODE_PPROF_TOKEN")!.valueFrom, { secretKeyRef: { name: "sample-pprof-token", key: "token" } });
 });
 
 test("a knob change (nack.mode) changes the config hash on the pod template", () => {
@@ -114,7 +119,7 @@ test("Deployment: the local-kubelet contract (command, args, config volume at /e
   assert.deepEqual(container.command, ["node", "/app/dist/media-node/main.js"]);
   assert.deepEqual(container.args, ["--config", "/etc/mediafleet/media-node.yaml"]);
   assert.deepEqual(container.volumeMounts, [{ name: "config", mountPath: "/etc/mediafleet", readOnly: true }]);
-  assert.deepEqual(pod.volumes, [{ name: "config", configMap: { name: "sample-config" } }]);
+  assert.deepEqual(pod.volumes, [{ name: "config", configMap: { name: `sample-config-${podHash(desiredObjects(sampleMediaServer()))!.slice(0, 10)}` } }]);
   assert.deepEqual(
     container.ports!.map((p) => [p.name, p.containerPort, p.protocol]),
     [["http", 8117, "TCP"], ["ice", 8118, "UDP"], ["metrics", 9998, "TCP"], ["pprof", 9999, "TCP"]],
@@ -126,17 +131,42 @@ test("Deployment: the local-kubelet contract (command, args, config volume at /e
   assert.deepEqual(container.resources, { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "1Gi" } });
 });
 
-test("Deployment: image and replicas from spec; imageOverride wins and is what MEDIAFLEET_IMAGE says", () => {
+test("Deployment: image and replicas from spec; a layout's stable image is what MEDIAFLEET_IMAGE says", () => {
   const ms = sampleMediaServer();
   const plain = desiredObjects(ms);
   assert.equal(plain.deployment.spec!.replicas, 2);
   assert.equal(plain.deployment.spec!.template.spec!.containers[0]!.image, "ghcr.io/mediafleet/media-node:0.1.0");
-  const pinned = desiredObjects(ms, { imageOverride: "ghcr.io/mediafleet/media-node:0.0.9" });
+  const pinned = desiredObjects(ms, { layout: { stable: { image: "ghcr.io/mediafleet/media-node:0.0.9" } } });
   const container = pinned.deployment.spec!.template.spec!.containers[0]!;
   assert.equal(container.image, "ghcr.io/mediafleet/media-node:0.0.9");
   assert.equal(container.env!.find((e) => e.name === "MEDIAFLEET_IMAGE")!.value, "ghcr.io/mediafleet/media-node:0.0.9");
   assert.equal(pinned.deployment.metadata!.labels!["app.kubernetes.io/version"], "0.0.9");
   assert.equal(pinned.image, "ghcr.io/mediafleet/media-node:0.0.9");
+});
+
+test("layout with canary and baseline: three Deployments, one replica each beside the fleet, role and revision labels, own selectors", () => {
+  const ms = sampleMediaServer();
+  const lastGoodConfig = { webrtc: { ...desiredObjects(ms).spec.webrtc, nack: { mode: "off" as const, historyPackets: 512 } }, paths: desiredObjects(ms).spec.paths };
+  const lastGood = { image: "media-node:good", config: lastGoodConfig };
+  const d = desiredObjects(ms, { layout: { stable: lastGood, canary: { image: "media-node:new" }, baseline: lastGood, analysisId: "2026-12-02T14:00:00Z" } });
+  assert.deepEqual([d.stable.deployment.metadata!.name, d.canary!.deployment.metadata!.name, d.baseline!.deployment.metadata!.name], ["sample", "sample-canary", "sample-baseline"]);
+  assert.deepEqual([d.stable.deployment.spec!.replicas, d.canary!.deployment.spec!.replicas, d.baseline!.deployment.spec!.replicas], [2, 1, 1]);
+  // The fleet and the baseline run the same revision (same config), the canary the spec's.
+  assert.equal(d.stable.configHash, d.baseline!.configHash);
+  assert.notEqual(d.canary!.configHash, d.stable.configHash);
+  assert.equal(d.configMaps.length, 2, "one ConfigMap per distinct config");
+  const template = (r: typeof d.stable) => r.deployment.spec!.template;
+  assert.equal(template(d.stable).metadata!.labels!["mediafleet.io/role"], "stable");
+  assert.equal(template(d.canary!).metadata!.labels!["mediafleet.io/role"], "canary");
+  assert.equal(template(d.stable).metadata!.labels!["mediafleet.io/revision"], template(d.baseline!).metadata!.labels!["mediafleet.io/revision"]);
+  assert.notEqual(template(d.canary!).metadata!.labels!["mediafleet.io/revision"], template(d.stable).metadata!.labels!["mediafleet.io/revision"]);
+  assert.equal(d.canary!.deployment.spec!.selector.matchLabels!["mediafleet.io/role"], "canary");
+  assert.equal(d.stable.deployment.spec!.selector.matchLabels!["mediafleet.io/role"], undefined, "the fleet's selector never changes (immutable)");
+  // A new analysis restarts canary AND baseline (same age); the fleet's template does not change.
+  assert.equal(template(d.baseline!).metadata!.annotations!["mediafleet.io/analysis"], "2026-12-02T14:00:00Z");
+  assert.equal(template(d.stable).metadata!.annotations!["mediafleet.io/analysis"], undefined);
+  const config = parse(d.stable.configMap.data![CONFIG_FILE_KEY]!);
+  assert.equal(config.webrtc.nack.mode, "off", "the fleet runs the last good config, not the spec's");
 });
 
 test("Deployment: non-root, read-only root, no privilege escalation, all caps dropped, RuntimeDefault seccomp", () => {

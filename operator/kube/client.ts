@@ -87,6 +87,31 @@ export class KubeClient {
     });
   }
 
+  /** Creates `object` (409 AlreadyExists when it exists). */
+  create<T extends KubeObject>(object: T): Promise<T> {
+    const resource = resourceFor(String(object.apiVersion), String(object.kind));
+    return this.rest.request<T>("create", collectionPath(resource, object.metadata.namespace ?? ""), { resource: resource.plural, body: object, query: { fieldManager: FIELD_MANAGER } });
+  }
+
+  /**
+   * Deletes an object; with `uid` only that incarnation (a precondition, so a newer object of
+   * the same name is never deleted by mistake). Background propagation: its pods go with it.
+   */
+  delete(resource: ResourceType, namespace: string, name: string, uid?: string): Promise<unknown> {
+    const body = { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background", ...(uid ? { preconditions: { uid } } : {}) };
+    return this.rest.request<unknown>("delete", objectPath(resource, namespace, name), { resource: resource.plural, body });
+  }
+
+  /** JSON merge patch of an object's metadata (e.g. removing an annotation with `null`). */
+  patchMetadata<T extends KubeObject>(resource: ResourceType, namespace: string, name: string, metadata: Record<string, unknown>): Promise<T> {
+    return this.rest.request<T>("patch", objectPath(resource, namespace, name), {
+      resource: resource.plural,
+      body: { metadata },
+      contentType: MERGE_PATCH,
+      query: { fieldManager: FIELD_MANAGER },
+    });
+  }
+
   /** An events.k8s.io/v1 Event about `regarding`. */
   createEvent(input: EventInput, now = new Date()): Promise<KubeObject> {
     const namespace = input.regarding.namespace;

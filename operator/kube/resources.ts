@@ -13,11 +13,12 @@ export const MEDIASERVERS: ResourceType = { group: GROUP, version: VERSION, plur
 export const DEPLOYMENTS: ResourceType = { group: "apps", version: "v1", plural: "deployments", kind: "Deployment" };
 export const CONFIGMAPS: ResourceType = { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap" };
 export const SERVICES: ResourceType = { group: "", version: "v1", plural: "services", kind: "Service" };
+export const SECRETS: ResourceType = { group: "", version: "v1", plural: "secrets", kind: "Secret" };
 export const PODS: ResourceType = { group: "", version: "v1", plural: "pods", kind: "Pod" };
 export const LEASES: ResourceType = { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease" };
 export const EVENTS: ResourceType = { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event" };
 
-const BY_KIND = new Map([MEDIASERVERS, DEPLOYMENTS, CONFIGMAPS, SERVICES, PODS, LEASES, EVENTS].map((r) => [`${apiVersionOf(r)}/${r.kind}`, r]));
+const BY_KIND = new Map([MEDIASERVERS, DEPLOYMENTS, CONFIGMAPS, SERVICES, SECRETS, PODS, LEASES, EVENTS].map((r) => [`${apiVersionOf(r)}/${r.kind}`, r]));
 
 export function apiVersionOf(resource: ResourceType): string {
   return resource.group === "" ? resource.version : `${resource.group}/${resource.version}`;

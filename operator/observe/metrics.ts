@@ -9,7 +9,9 @@ export interface OperatorMetrics {
   reconcileTotal: Counter<"result">;
   reconcileDuration: Histogram;
   rollbacksTotal: Counter;
-  scrapeErrorsTotal: Counter;
+  scrapeErrorsTotal: Counter<"reason">;
+  podMemoryBytes: Gauge<"namespace" | "mediaserver" | "pod" | "role">;
+  podViewers: Gauge<"namespace" | "mediaserver" | "pod" | "role">;
   kubeRequestsTotal: Counter<"verb" | "resource">;
   kubeRequestDuration: Histogram<"verb" | "code">;
   isLeader: Gauge;
@@ -34,8 +36,25 @@ export function createOperatorMetrics(options: { defaultMetrics?: boolean } = {}
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    rollbacksTotal: new Counter({ name: "mediafleet_rollbacks_total", help: "Images rolled back after a heap regression.", registers }),
-    scrapeErrorsTotal: new Counter({ name: "mediafleet_scrape_errors_total", help: "Failed scrapes of pod metrics or heap profiles.", registers }),
+    rollbacksTotal: new Counter({ name: "mediafleet_rollbacks_total", help: "Revisions rolled back (heap regression or growth, OOM kill, crash, not Ready in time).", registers }),
+    scrapeErrorsTotal: new Counter({
+      name: "mediafleet_scrape_errors_total",
+      help: "Failed scrapes of pod metrics or heap profiles, by reason (timeout, refused, unauthorized, http_error, too_large, malformed).",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    podMemoryBytes: new Gauge({
+      name: "mediafleet_pod_memory_bytes",
+      help: "Memory the analysis judges (heap after the last major GC + external) of each scraped media-node pod, at the latest scrape.",
+      labelNames: ["namespace", "mediaserver", "pod", "role"] as const,
+      registers,
+    }),
+    podViewers: new Gauge({
+      name: "mediafleet_pod_viewers",
+      help: "Viewers of each scraped media-node pod, at the latest scrape.",
+      labelNames: ["namespace", "mediaserver", "pod", "role"] as const,
+      registers,
+    }),
     kubeRequestsTotal: new Counter({
       name: "mediafleet_kube_requests_total",
       help: "Requests to the Kubernetes API server by verb and resource (watches count once per connection).",

@@ -15,6 +15,10 @@ import { controllerOwner, keyOf, splitKey, type KubeObject } from "../kube/objec
 import { Reflector } from "../kube/reflector.js";
 import { CONFIGMAPS, DEPLOYMENTS, MEDIASERVERS, PODS, SERVICES, type ResourceType } from "../kube/resources.js";
 import type { ImagePolicy } from "./imagePolicy.js";
+import type { PodSample, ScrapeErrorReason } from "../analysis/types.js";
+import { PprofTokens } from "../rollout/pprofToken.js";
+import { RolloutPolicy, type ScrapeFn } from "../rollout/policy.js";
+import { scrapeAll } from "../scrape/scraper.js";
 import { WorkQueue, realTimers, type Timers } from "./queue.js";
 import { MediaServerReconciler, type OwnedKind } from "./reconciler.js";
 import { runWorkers, type ReconcileOutcome } from "./workers.js";
@@ -29,7 +33,13 @@ export interface ControllerOptions {
   workers?: number;
   resyncPeriodMs?: number;
   reportingInstance: string;
+  /** Default: the rollout policy (canary analysis and rollback) with the real scraper. */
   imagePolicy?: ImagePolicy;
+  /** Scrapes pods for the default policy (tests and benchmarks may replace it). */
+  scrape?: ScrapeFn;
+  onRollback?: () => void;
+  onScrapeError?: (reason: ScrapeErrorReason) => void;
+  onSamples?: (namespace: string, name: string, samples: PodSample[]) => void;
   timers?: Timers;
   onReconcile?: (outcome: ReconcileOutcome, durationMs: number) => void;
 }
@@ -60,14 +70,31 @@ export class MediaServerController {
     // Pods of our Deployments carry the selector labels, not managed-by; kept for the scrape layer.
     this.pods = informer(PODS, "app.kubernetes.io/name=media-node,app.kubernetes.io/instance");
     this.queue = new WorkQueue({ timers });
+    const podsOf = (namespace: string, name: string) =>
+      this.pods.list().filter((p) => p.metadata.namespace === namespace && p.metadata.labels?.["app.kubernetes.io/instance"] === name);
+    const tokens = new PprofTokens(options.kube);
+    const imagePolicy =
+      options.imagePolicy ??
+      new RolloutPolicy({
+        pods: podsOf,
+        configMap: (namespace, name) => this.owned.ConfigMap.get(namespace, name),
+        pprofToken: (ms, spec) => tokens.tokenFor(ms, spec),
+        scrape: options.scrape ?? ((targets, scrapeOptions) => scrapeAll(targets, { ...scrapeOptions, concurrency: 8 })),
+        logger: log,
+        ...(options.onRollback ? { onRollback: options.onRollback } : {}),
+        ...(options.onScrapeError ? { onScrapeError: options.onScrapeError } : {}),
+        ...(options.onSamples ? { onSamples: options.onSamples } : {}),
+      });
     this.reconciler = new MediaServerReconciler({
       kube: options.kube,
       logger: log,
       reportingInstance: options.reportingInstance,
-      imagePolicy: options.imagePolicy,
+      imagePolicy,
       cache: {
         mediaServer: (namespace, name) => this.mediaServers.get(namespace, name),
         owned: (kind, namespace, name) => this.owned[kind].get(namespace, name),
+        ownedList: (kind, namespace) => this.owned[kind].list().filter((o) => o.metadata.namespace === namespace),
+        pods: podsOf,
       },
     });
     this.mediaServers.onChange((change, object, old) => {
@@ -75,6 +102,11 @@ export class MediaServerController {
       // CPU, so skip updates that changed neither generation, labels/annotations nor deletion.
       if (change === "update" && old && !metadataChanged(old, object)) return;
       this.queue.add(keyOf(object));
+    });
+    // A pod that becomes Ready, restarts or is OOM-killed moves an analysis on: reconcile its MediaServer.
+    this.pods.onChange((_change, pod) => {
+      const instance = pod.metadata.labels?.["app.kubernetes.io/instance"];
+      if (instance && pod.metadata.namespace) this.queue.add(`${pod.metadata.namespace}/${instance}`);
     });
     for (const reflector of Object.values(this.owned)) {
       reflector.onChange((_change, object) => {

@@ -1,21 +1,24 @@
 /**
- * The seam for the rollback/analysis feature: before anything is applied, the policy decides
- * which image the Deployment runs (it may pin lastGoodImage instead of spec.image), may own
- * some conditions (e.g. Degraded/RolledBack) and status fields, and may ask to be called
- * again later (scrape interval). The default runs spec.image and owns nothing.
+ * The seam between the reconciler and the rollout: before anything is applied, the policy
+ * decides what each Deployment runs (the fleet may stay on the last good revision while a
+ * canary and a baseline run beside it), may own some conditions and status fields, and may
+ * ask to be called again later (scrape interval). The default runs the spec and owns nothing;
+ * the operator uses operator/rollout/policy.ts.
  */
 import type { MediaServer, MediaServerSpec, MediaServerStatus } from "../api/types.js";
+import type { Layout } from "../desired/index.js";
 import type { ConditionInput } from "./conditions.js";
-import type { DeploymentObservation } from "./status.js";
 
 export interface ImageDecision {
-  image: string;
+  layout: Layout;
   /** Conditions the policy owns; they replace the reconciler's of the same type. */
   conditions?: ConditionInput[];
-  /** Status fields the policy owns (analysis, lastGoodImage, rejectedImages). */
-  status?: Pick<MediaServerStatus, "analysis" | "lastGoodImage" | "rejectedImages">;
+  /** Status fields the policy owns (analysis, lastGoodImage, lastGoodRevision, rejectedImages). */
+  status?: Pick<MediaServerStatus, "analysis" | "lastGoodImage" | "lastGoodRevision" | "rejectedImages">;
   /** Events to emit (the policy decides when something is a transition). */
   events?: Array<{ type: "Normal" | "Warning"; reason: string; note: string }>;
+  /** Remove the mediafleet.io/retry annotation: the analysis it asked for has started. */
+  consumeRetry?: boolean;
   requeueAfterMs?: number;
 }
 
@@ -23,8 +26,6 @@ export interface ImagePolicyInput {
   ms: MediaServer;
   /** The validated spec with defaults filled in. */
   spec: MediaServerSpec;
-  /** The Deployment as cached, if any. */
-  deployment?: DeploymentObservation & { spec?: { template?: { spec?: { containers?: Array<{ image?: string }> } } } };
 }
 
 export interface ImagePolicy {
@@ -34,5 +35,5 @@ export interface ImagePolicy {
 }
 
 export const specImagePolicy: ImagePolicy = {
-  decide: ({ spec }) => ({ image: spec.image }),
+  decide: ({ spec }) => ({ layout: { stable: { image: spec.image } } }),
 };

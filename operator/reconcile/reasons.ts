@@ -10,4 +10,6 @@ export const ReconcileEventReasons = {
   Created: "Created",
   /** Objects whose content changed because the MediaServer did. */
   Updated: "Updated",
+  /** Objects no revision needs any more (a finished canary/baseline, an unused config). */
+  Deleted: "Deleted",
 } as const;

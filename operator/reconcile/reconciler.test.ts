@@ -6,6 +6,7 @@ import type { MediaServer } from "../api/types.js";
 import type { ApplyOptions, EventInput } from "../kube/client.js";
 import { KubeApiError } from "../kube/errors.js";
 import { keyOf, type KubeObject } from "../kube/objects.js";
+import type { Layout } from "../desired/index.js";
 import type { ImagePolicy } from "./imagePolicy.js";
 import { MediaServerReconciler, type OwnedKind, type ReconcilerKube } from "./reconciler.js";
 
@@ -31,6 +32,17 @@ class FakeWorld implements ReconcilerKube {
     return structuredClone(this.ms) as unknown as T;
   }
 
+  async delete(resource: { kind: string }, namespace: string, name: string): Promise<unknown> {
+    this.calls.push(`delete ${resource.kind}/${name}`);
+    this.objects.delete(`${resource.kind}/${namespace}/${name}`);
+    return {};
+  }
+
+  async patchMetadata<T extends KubeObject>(_resource: unknown, _namespace: string, _name: string, metadata: Record<string, unknown>): Promise<T> {
+    this.calls.push(`patch metadata ${JSON.stringify(metadata)}`);
+    return {} as T;
+  }
+
   async createEvent(input: EventInput): Promise<unknown> {
     this.calls.push(`event ${input.reason}`);
     this.events.push(input);
@@ -40,6 +52,8 @@ class FakeWorld implements ReconcilerKube {
   cache = {
     mediaServer: (namespace: string, name: string) => (this.ms && this.ms.metadata.namespace === namespace && this.ms.metadata.name === name ? structuredClone(this.ms) : undefined),
     owned: (kind: OwnedKind, namespace: string, name: string) => this.objects.get(`${kind}/${namespace}/${name}`),
+    ownedList: (kind: OwnedKind, namespace: string) => [...this.objects.entries()].filter(([k]) => k.startsWith(`${kind}/${namespace}/`)).map(([, o]) => o),
+    pods: (): KubeObject[] => [],
   };
 }
 
@@ -68,11 +82,13 @@ test("reconcile of a new MediaServer -> workload first (ConfigMap, Deployment, r
   const w = world();
   const reconciler = reconcilerFor(w);
   assert.deepEqual(await reconciler.reconcile("media", "sample"), { requeueAfterMs: 0 }, "the rest waits for its turn in the queue");
-  assert.deepEqual(w.calls, ["apply ConfigMap/sample-config", "apply Deployment/sample"]);
+  assert.equal(w.calls.length, 2);
+  assert.match(w.calls[0]!, /^apply ConfigMap\/sample-config-[0-9a-f]{10}$/);
+  assert.equal(w.calls[1], "apply Deployment/sample");
   await reconciler.reconcile("media", "sample");
   assert.deepEqual(w.calls.slice(2, 4).sort(), ["apply Service/sample", "apply Service/sample-metrics"]);
   assert.deepEqual(w.calls.slice(4), ["event Created", "patch status"]);
-  assert.match(w.events[0]!.note, /ConfigMap sample-config, Deployment sample, Service sample/);
+  assert.match(w.events[0]!.note, /ConfigMap sample-config-[0-9a-f]{10}, Deployment sample, Service sample/);
   assert.ok(!w.calls.some((c) => c.endsWith("force")), "nothing forced on objects we do not have yet");
   assert.equal(w.ms?.status?.observedGeneration, 1);
   assert.equal(w.ms?.status?.currentImage, "ghcr.io/mediafleet/media-node:0.1.0");
@@ -89,16 +105,37 @@ test("reconcile again with nothing changed -> no request at all", async () => {
   assert.deepEqual(w.calls, []);
 });
 
-test("a spec change -> only changed objects re-applied (forced, they are ours), an Updated event, status observes the new generation", async () => {
+test("a knob change -> a new immutable ConfigMap, the Deployment re-applied (forced, ours), the unused config deleted, status observes the new generation", async () => {
   const w = world();
   const reconciler = reconcilerFor(w);
   await settle(reconciler);
+  const before = w.calls.find((c) => c.startsWith("apply ConfigMap/"))!.slice("apply ConfigMap/".length);
   w.calls.length = 0;
   w.ms!.spec.webrtc.nack.mode = "off";
   w.ms!.metadata.generation = 2;
   await reconciler.reconcile("media", "sample");
-  assert.deepEqual(w.calls, ["apply ConfigMap/sample-config force", "apply Deployment/sample force", "event Updated", "patch status"]);
+  const created = w.calls[0]!.slice("apply ConfigMap/".length);
+  assert.notEqual(created, before);
+  assert.deepEqual(w.calls, [`apply ConfigMap/${created}`, "apply Deployment/sample force", `delete ConfigMap/${before}`, "event Created", "event Updated", "event Deleted", "patch status"]);
   assert.equal(w.ms?.status?.observedGeneration, 2);
+  assert.equal(w.ms?.status?.currentConfigHash?.slice(0, 10), created.slice(-10));
+});
+
+test("a layout with canary and baseline -> both Deployments applied beside the fleet; without them -> both deleted; retry consumed", async () => {
+  const w = world();
+  let layout: Layout = { stable: { image: "media-node:good" }, canary: { image: "media-node:new" }, baseline: { image: "media-node:good" }, analysisId: "a1" };
+  let consumeRetry = true;
+  const reconciler = reconcilerFor(w, { decide: () => ({ layout, consumeRetry }) });
+  await settle(reconciler);
+  assert.ok(w.objects.has("Deployment/media/sample-canary") && w.objects.has("Deployment/media/sample-baseline") && w.objects.has("Deployment/media/sample"));
+  assert.ok(w.calls.some((c) => c === 'patch metadata {"annotations":{"mediafleet.io/retry":null}}'));
+  layout = { stable: { image: "media-node:good" } };
+  consumeRetry = false;
+  w.calls.length = 0;
+  await reconciler.reconcile("media", "sample");
+  assert.deepEqual(w.calls.filter((c) => c.startsWith("delete")).sort(), ["delete Deployment/sample-baseline", "delete Deployment/sample-canary"]);
+  assert.ok(!w.calls.some((c) => c.startsWith("patch metadata")));
+  assert.equal(w.ms?.status?.currentImage, "media-node:good");
 });
 
 test("invalid spec -> nothing applied, Degraded/InvalidSpec with the field path, one Warning event; not repeated", async () => {
@@ -136,7 +173,7 @@ test("MediaServer not in the cache -> success with no request (NotFound is done)
 test("image policy -> its image runs, its condition wins, its requeue is returned", async () => {
   const w = world();
   const policy: ImagePolicy = {
-    decide: () => ({ image: "ghcr.io/mediafleet/media-node:0.0.9", conditions: [{ type: "Degraded", status: "True", reason: "RolledBack", message: "heap regression" }], requeueAfterMs: 30_000 }),
+    decide: () => ({ layout: { stable: { image: "ghcr.io/mediafleet/media-node:0.0.9" } }, conditions: [{ type: "Degraded", status: "True", reason: "RolledBack", message: "heap regression" }], requeueAfterMs: 30_000 }),
   };
   const result = await settle(reconcilerFor(w, policy));
   assert.deepEqual(result, { requeueAfterMs: 30_000 });

@@ -6,13 +6,13 @@
  */
 import type { Logger } from "pino";
 import { ConditionTypes, EventReasons } from "../api/conditions.js";
-import type { MediaServer } from "../api/types.js";
+import { RETRY_ANNOTATION, type MediaServer } from "../api/types.js";
 import { formatProblems, validateMediaServer } from "../api/validate.js";
-import { desiredObjects, selectorString } from "../desired/index.js";
+import { CONFIG_HASH_LABEL, configMapName, desiredObjects, selectorString, type DesiredObjects } from "../desired/index.js";
 import type { ApplyOptions, EventInput } from "../kube/client.js";
-import { isConflict } from "../kube/errors.js";
+import { isConflict, isNotFound, statusOf } from "../kube/errors.js";
 import { controllerOwner, type KubeObject } from "../kube/objects.js";
-import { MEDIASERVERS, type ResourceType } from "../kube/resources.js";
+import { CONFIGMAPS, DEPLOYMENTS, MEDIASERVERS, type ResourceType } from "../kube/resources.js";
 import { ApplyMemory } from "./applyMemory.js";
 import { isTransition } from "./conditions.js";
 import { specImagePolicy, type ImagePolicy } from "./imagePolicy.js";
@@ -24,6 +24,8 @@ export type OwnedKind = "ConfigMap" | "Deployment" | "Service";
 
 export interface ReconcilerKube {
   apply<T extends KubeObject>(object: T, options: ApplyOptions): Promise<T>;
+  delete(resource: ResourceType, namespace: string, name: string, uid?: string): Promise<unknown>;
+  patchMetadata<T extends KubeObject>(resource: ResourceType, namespace: string, name: string, metadata: Record<string, unknown>): Promise<T>;
   patchStatus<T extends KubeObject>(resource: ResourceType, namespace: string, name: string, status: unknown, resourceVersion?: string): Promise<T>;
   createEvent(input: EventInput): Promise<unknown>;
 }
@@ -31,6 +33,10 @@ export interface ReconcilerKube {
 export interface ReconcilerCache {
   mediaServer(namespace: string, name: string): MediaServer | undefined;
   owned(kind: OwnedKind, namespace: string, name: string): KubeObject | undefined;
+  /** Every cached object of a kind in a namespace (the caller filters by owner). */
+  ownedList(kind: OwnedKind, namespace: string): KubeObject[];
+  /** The pods of one MediaServer (label app.kubernetes.io/instance). */
+  pods(namespace: string, name: string): KubeObject[];
 }
 
 export interface ReconcilerOptions {
@@ -46,6 +52,8 @@ export interface ReconcilerOptions {
 interface ApplyOutcome {
   created: string[];
   updated: string[];
+  deleted: string[];
+  /** The fleet's (stable) Deployment, as applied or cached. */
   deployment?: KubeObject;
 }
 
@@ -93,21 +101,29 @@ export class MediaServerReconciler {
       return {}; // not retried: the spec has to change, and that change is a watch event
     }
     const spec = validation.spec;
-    const cachedDeployment = this.options.cache.owned("Deployment", namespace, name) as (DeploymentObservation & KubeObject) | undefined;
-    const decision = await this.imagePolicy.decide({ ms, spec, deployment: cachedDeployment });
+    const decision = await this.imagePolicy.decide({ ms, spec });
     for (const event of decision.events ?? []) await this.emit(ms, event.type, event.reason, event.note, log);
-    const desired = desiredObjects(ms, { imageOverride: decision.image });
+    if (decision.consumeRetry) await this.consumeRetry(ms, log);
+    const desired = desiredObjects(ms, { layout: decision.layout });
+    const cachedDeployment = this.options.cache.owned("Deployment", namespace, name) as (DeploymentObservation & KubeObject) | undefined;
+    const deployments = [desired.stable, desired.canary, desired.baseline].flatMap((r) => (r ? [r.deployment as unknown as KubeObject] : []));
+    const configMaps = desired.configMaps as unknown as KubeObject[];
     const firstPass = !cachedDeployment && !this.workloadFirst.has(key);
+    const policyStatus = { ...decision.status, currentConfigHash: desired.stable.configHash };
+    const image = desired.stable.image;
     let outcome: ApplyOutcome;
     try {
       outcome = firstPass
-        ? await this.applyWorkload(key, ms, desired.configMap as unknown as KubeObject, desired.deployment as unknown as KubeObject, log)
-        : await this.applyAll(key, ms, [desired.configMap, desired.service, desired.metricsService, desired.deployment] as unknown as KubeObject[], log);
+        ? await this.applyWorkload(key, ms, configMaps, desired.stable.deployment as unknown as KubeObject, log)
+        : await this.applyAll(key, ms, configMaps, deployments, [desired.service, desired.metricsService] as unknown as KubeObject[], log);
+      if (!firstPass) await this.removeUnwanted(key, ms, desired, decision.status?.lastGoodRevision?.configHash, outcome, log);
     } catch (error) {
-      if (isConflict(error) && !(error instanceof NotOwnedError)) throw error; // retried at once by the queue
+      if (isConflict(error) && !(error instanceof NotOwnedError)) throw error; // retried with backoff by the queue
       const message = error instanceof Error ? error.message : String(error);
-      const observation: ReconcileObservation = { kind: "failed", message, image: decision.image, deployment: cachedDeployment, desiredReplicas: spec.replicas };
-      await this.writeStatus(ms, observation, decision.conditions ?? [], log, decision.status).catch((statusError: unknown) => log.warn({ err: statusError }, "status write failed"));
+      const observation: ReconcileObservation = { kind: "failed", message, image, deployment: cachedDeployment, desiredReplicas: spec.replicas };
+      // An apply error is Degraded whatever the policy thinks of the analysis.
+      const conditions = (decision.conditions ?? []).filter((c) => !(c.type === ConditionTypes.Degraded && c.status === "False"));
+      await this.writeStatus(ms, observation, conditions, log, policyStatus).catch((statusError: unknown) => log.warn({ err: statusError }, "status write failed"));
       throw error;
     }
     if (firstPass) {
@@ -123,10 +139,50 @@ export class MediaServerReconciler {
     const events: Promise<void>[] = [];
     if (outcome.created.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Created, `created ${outcome.created.join(", ")}`, log));
     if (outcome.updated.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Updated, `updated ${outcome.updated.join(", ")}`, log));
+    if (outcome.deleted.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Deleted, `deleted ${outcome.deleted.join(", ")}`, log));
     const deployment = (outcome.deployment ?? cachedDeployment) as DeploymentObservation | undefined;
-    await this.writeStatus(ms, { kind: "applied", image: decision.image, deployment, desiredReplicas: spec.replicas }, decision.conditions ?? [], log, decision.status);
+    await this.writeStatus(ms, { kind: "applied", image, deployment, desiredReplicas: spec.replicas }, decision.conditions ?? [], log, policyStatus);
     await Promise.all(events);
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
+  }
+
+  /** Removes mediafleet.io/retry: the analysis it asked for has started (a second retry needs a new annotation). */
+  private async consumeRetry(ms: MediaServer, log: Logger): Promise<void> {
+    const { namespace = "", name } = ms.metadata;
+    try {
+      await this.options.kube.patchMetadata(MEDIASERVERS, namespace, name, { annotations: { [RETRY_ANNOTATION]: null } });
+    } catch (error) {
+      log.warn({ err: error }, "could not remove the retry annotation");
+    }
+  }
+
+  /**
+   * Canary and baseline Deployments the layout no longer has, and config ConfigMaps no revision
+   * may come back to: not the layout's, not the last good one's, not one a live pod still mounts.
+   */
+  private async removeUnwanted(key: string, ms: MediaServer, desired: DesiredObjects, lastGoodHash: string | undefined, outcome: ApplyOutcome, log: Logger): Promise<void> {
+    const { namespace = "", name } = ms.metadata;
+    const owned = (kind: OwnedKind) => this.options.cache.ownedList(kind, namespace).filter((o) => controllerOwner(o, MEDIASERVERS.group, "MediaServer")?.uid === ms.metadata.uid);
+    const wantedDeployments = new Set([desired.stable, desired.canary, desired.baseline].flatMap((r) => (r ? [r.deployment.metadata!.name!] : [])));
+    const doomed: Array<{ kind: OwnedKind; object: KubeObject }> = owned("Deployment").filter((d) => !wantedDeployments.has(d.metadata.name) && !d.metadata.deletionTimestamp).map((object) => ({ kind: "Deployment" as const, object }));
+    const keep = new Set(desired.configMaps.map((c) => c.metadata!.name!));
+    if (lastGoodHash) keep.add(configMapName(name, lastGoodHash));
+    for (const pod of this.options.cache.pods(namespace, name)) {
+      for (const volume of (pod.spec as { volumes?: Array<{ configMap?: { name?: string } }> } | undefined)?.volumes ?? []) if (volume.configMap?.name) keep.add(volume.configMap.name);
+    }
+    // Only config ConfigMaps (the label) or the single one of earlier versions (<name>-config).
+    const isConfig = (cm: KubeObject) => cm.metadata.labels?.[CONFIG_HASH_LABEL] !== undefined || cm.metadata.name === `${name}-config`;
+    doomed.push(...owned("ConfigMap").filter((c) => isConfig(c) && !keep.has(c.metadata.name) && !c.metadata.deletionTimestamp).map((object) => ({ kind: "ConfigMap" as const, object })));
+    for (const { kind, object } of doomed) {
+      try {
+        await this.options.kube.delete(kind === "Deployment" ? DEPLOYMENTS : CONFIGMAPS, namespace, object.metadata.name, object.metadata.uid);
+        outcome.deleted.push(`${kind} ${object.metadata.name}`);
+        this.memory.forgetPrefix(`${key}|${kind}/${object.metadata.name}`);
+      } catch (error) {
+        if (!isNotFound(error) && statusOf(error) !== 409) throw error;
+      }
+    }
+    if (doomed.length > 0) log.debug({ deleted: outcome.deleted }, "removed objects no revision needs");
   }
 
   /** The cached MediaServer, or our own newer write if the cache has not seen it yet. */
@@ -139,26 +195,23 @@ export class MediaServerReconciler {
     return cached;
   }
 
-  /** ConfigMap then Deployment: what the pods need, and nothing else. */
-  private async applyWorkload(key: string, ms: MediaServer, configMap: KubeObject, deployment: KubeObject, log: Logger): Promise<ApplyOutcome> {
-    const outcome: ApplyOutcome = { created: [], updated: [] };
-    await this.applyOne(key, ms, configMap, outcome, log);
+  /** ConfigMaps then the fleet's Deployment: what the pods need, and nothing else. */
+  private async applyWorkload(key: string, ms: MediaServer, configMaps: KubeObject[], deployment: KubeObject, log: Logger): Promise<ApplyOutcome> {
+    const outcome: ApplyOutcome = { created: [], updated: [], deleted: [] };
+    for (const configMap of configMaps) await this.applyOne(key, ms, configMap, outcome, log);
     await this.applyOne(key, ms, deployment, outcome, log);
     return outcome;
   }
 
-  private async applyAll(key: string, ms: MediaServer, objects: KubeObject[], log: Logger): Promise<ApplyOutcome> {
-    const outcome: ApplyOutcome = { created: [], updated: [] };
-    // The Deployment after the ConfigMap: pods rolled for a new config hash must find the new
-    // config. The Services depend on nothing and go alongside.
-    const deployment = objects.find((o) => o.kind === "Deployment")!;
-    const others = objects.filter((o) => o !== deployment);
-    const configMapFirst = (async () => {
-      await this.applyOne(key, ms, others.find((o) => o.kind === "ConfigMap")!, outcome, log);
-      await this.applyOne(key, ms, deployment, outcome, log);
+  private async applyAll(key: string, ms: MediaServer, configMaps: KubeObject[], deployments: KubeObject[], services: KubeObject[], log: Logger): Promise<ApplyOutcome> {
+    const outcome: ApplyOutcome = { created: [], updated: [], deleted: [] };
+    // Deployments after the ConfigMaps: pods rolled for a new config must find it. The
+    // Services depend on nothing and go alongside.
+    const configFirst = (async () => {
+      await Promise.all(configMaps.map((c) => this.applyOne(key, ms, c, outcome, log)));
+      await Promise.all(deployments.map((d) => this.applyOne(key, ms, d, outcome, log)));
     })();
-    const services = others.filter((o) => o.kind !== "ConfigMap").map((object) => this.applyOne(key, ms, object, outcome, log));
-    const results = await Promise.allSettled([configMapFirst, ...services]);
+    const results = await Promise.allSettled([configFirst, ...services.map((object) => this.applyOne(key, ms, object, outcome, log))]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
     return outcome;
@@ -174,14 +227,15 @@ export class MediaServerReconciler {
       const owner = controllerOwner(live, MEDIASERVERS.group, "MediaServer");
       if (owner?.uid !== ms.metadata.uid) throw new NotOwnedError(`${label} exists and is not controlled by this MediaServer`);
     }
+    const fleet = kind === "Deployment" && name === ms.metadata.name;
     if (!this.memory.needsApply(id, desired, live)) {
-      if (kind === "Deployment") outcome.deployment = live;
+      if (fleet) outcome.deployment = live;
       return;
     }
     // Force only when the object is ours already; a stranger's object with our name must conflict, not be taken.
     const applied = await this.options.kube.apply(desired, { force: live !== undefined });
     this.memory.remember(id, desired, applied.metadata.resourceVersion);
-    if (kind === "Deployment") outcome.deployment = applied;
+    if (fleet) outcome.deployment = applied;
     if (!live) outcome.created.push(label);
     else if (live.metadata.resourceVersion !== applied.metadata.resourceVersion) outcome.updated.push(label);
     log.debug({ kind, object: name, changed: live?.metadata.resourceVersion !== applied.metadata.resourceVersion }, "applied");

@@ -79,7 +79,7 @@ after(async () => {
 
 test("helm lint --strict -> no findings, with default and with non-default values", async () => {
   await ok(helmBin, ["lint", "--strict", CHART]);
-  await ok(helmBin, ["lint", "--strict", CHART, "--set", "watchNamespace=media,leaderElection.enabled=false,profilingTokenSecrets=false,replicas=1"]);
+  await ok(helmBin, ["lint", "--strict", CHART, "--set", "watchNamespace=media,leaderElection.enabled=false,replicas=1"]);
 });
 
 test("helm template -> the operator objects, each parsed, all in the release namespace", async () => {
@@ -130,11 +130,11 @@ test("ClusterRole: exactly the verbs the operator uses, no wildcards, Secrets ge
     ...["get", "list", "watch", "create", "patch", "update", "delete"].map((v) => `apps/deployments:${v}`),
     ...["get", "list", "watch"].map((v) => `core/pods:${v}`),
     "core/events:create", "core/events:patch", "events.k8s.io/events:create", "events.k8s.io/events:patch",
-    "core/secrets:get",
+    "core/secrets:get", "core/secrets:create",
   ].sort();
   assert.deepEqual(flat, expected);
-  const withoutSecrets = one(await render("profilingTokenSecrets=false"), "ClusterRole").rules as Obj[];
-  assert.ok(!withoutSecrets.some((r) => r.resources.includes("secrets")));
+  const secrets = (one(await render(), "ClusterRole").rules as Obj[]).filter((r) => r.resources.includes("secrets"));
+  assert.deepEqual(secrets.flatMap((r) => r.verbs).sort(), ["create", "get"], "Secrets: get and create only, never list or watch");
 });
 
 test("leases: a namespaced Role in the release namespace only; none without leader election", async () => {

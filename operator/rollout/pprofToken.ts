@@ -1,0 +1,75 @@
+/**
+ * The bearer token the operator sends to every pod's pprof listener. Secure by default: when
+ * the MediaServer names no Secret (spec.profiling.tokenSecret), the operator generates one
+ * (`<name>-pprof-token`, 32 random bytes, owned by the MediaServer) that the pods mount as
+ * MEDIA_NODE_PPROF_TOKEN. Tokens are cached for a minute, so a rotation is picked up soon
+ * without a GET per scrape.
+ */
+import { randomBytes } from "node:crypto";
+import type { MediaServer, MediaServerSpec } from "../api/types.js";
+import { ownerReference, PPROF_TOKEN_KEY, pprofTokenSecretName } from "../desired/index.js";
+import { isAlreadyExists, isNotFound } from "../kube/errors.js";
+import type { KubeObject } from "../kube/objects.js";
+import { SECRETS, type ResourceType } from "../kube/resources.js";
+
+export interface SecretKube {
+  get<T extends KubeObject>(resource: ResourceType, namespace: string, name: string): Promise<T>;
+  create<T extends KubeObject>(object: T): Promise<T>;
+}
+
+type Secret = KubeObject & { data?: Record<string, string> };
+
+const CACHE_MS = 60_000;
+
+export class PprofTokens {
+  private readonly cache = new Map<string, { token: string | undefined; atMs: number }>();
+
+  constructor(private readonly kube: SecretKube, private readonly now: () => number = Date.now) {}
+
+  /** The token for this MediaServer's pods, creating the generated Secret when it is missing. */
+  async tokenFor(ms: MediaServer, spec: MediaServerSpec): Promise<string | undefined> {
+    const namespace = ms.metadata.namespace ?? "default";
+    const ref = spec.profiling.tokenSecret;
+    const name = ref?.name ?? pprofTokenSecretName(ms.metadata.name);
+    const key = ref?.key ?? PPROF_TOKEN_KEY;
+    const cacheKey = `${namespace}/${name}/${key}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached && this.now() - cached.atMs < CACHE_MS) return cached.token;
+    let token: string | undefined;
+    try {
+      const secret = await this.kube.get<Secret>(SECRETS, namespace, name);
+      const encoded = secret.data?.[key];
+      token = encoded === undefined ? undefined : Buffer.from(encoded, "base64").toString("utf8").trim();
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      // A user's Secret that does not exist is theirs to create (pods wait for it); ours we make.
+      if (!ref) token = await this.generate(ms, namespace, name);
+    }
+    this.cache.set(cacheKey, { token, atMs: this.now() });
+    return token;
+  }
+
+  forget(namespace: string, name: string): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${namespace}/${pprofTokenSecretName(name)}/`)) this.cache.delete(key);
+  }
+
+  private async generate(ms: MediaServer, namespace: string, name: string): Promise<string> {
+    const token = randomBytes(32).toString("base64url");
+    const secret: Secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace, labels: { "app.kubernetes.io/managed-by": "mediafleet-operator", "app.kubernetes.io/instance": ms.metadata.name }, ownerReferences: [ownerReference(ms)] },
+      type: "Opaque",
+      data: { [PPROF_TOKEN_KEY]: Buffer.from(token).toString("base64") },
+    } as Secret;
+    try {
+      await this.kube.create(secret);
+      return token;
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+      // Made by a previous leader a moment ago: use what is stored.
+      const stored = await this.kube.get<Secret>(SECRETS, namespace, name);
+      return Buffer.from(stored.data?.[PPROF_TOKEN_KEY] ?? "", "base64").toString("utf8");
+    }
+  }
+}
