@@ -27,7 +27,10 @@ test("kubectl apply a MediaServer -> ConfigMap, Deployment and both Services exi
   await kubectl(kc(), ["apply", "-f", "-"], sampleMediaServer("alpha"));
   const ms = await kubectlJson(kc(), ["get", "msrv", "alpha"]);
   const deployment = await waitFor("Deployment alpha", () => kubectlJson(kc(), ["get", "deployment", "alpha", "--show-managed-fields"]).catch(() => undefined), 2000, 50);
-  const configMap = await waitFor("ConfigMap alpha-config", () => kubectlJson(kc(), ["get", "configmap", "alpha-config", "--show-managed-fields"]).catch(() => undefined), 2000, 50);
+  const configMap = await waitFor("ConfigMap alpha-config-<hash>", async () => {
+    const list = await kubectlJson(kc(), ["get", "configmaps", "-l", "app.kubernetes.io/instance=alpha,mediafleet.io/config-hash", "--show-managed-fields"]);
+    return list.items[0];
+  }, 2000, 50);
   const services = await waitFor("two Services", async () => {
     const list = await kubectlJson(kc(), ["get", "services", "-l", "app.kubernetes.io/instance=alpha", "--show-managed-fields"]);
     return list.items.length === 2 ? list.items : undefined;
@@ -92,8 +95,8 @@ metadata:
 `);
   await kubectl(kc(), ["patch", "msrv", "alpha", "--type=merge", "-p", JSON.stringify({ spec: { webrtc: { nack: { mode: "perViewer" } } } })]);
   const configMap = await waitFor("ConfigMap with perViewer", async () => {
-    const cm = await kubectlJson(kc(), ["get", "configmap", "alpha-config"]);
-    return /mode: perViewer/.test(Object.values(cm.data as Record<string, string>).join("\n")) ? cm : undefined;
+    const list = await kubectlJson(kc(), ["get", "configmaps", "-l", "app.kubernetes.io/instance=alpha,mediafleet.io/config-hash"]);
+    return list.items.find((cm: { data: Record<string, string> }) => /mode: perViewer/.test(Object.values(cm.data).join("\n")));
   }, 5000);
   assert.ok(configMap);
   const after = await waitFor("new config hash", async () => {

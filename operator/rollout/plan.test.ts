@@ -1,0 +1,237 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { sampleMediaServer } from "../api/sample.js";
+import type { MediaServerSpec, MediaServerStatus, RevisionRef } from "../api/types.js";
+import { normalizeSpec } from "../api/validate.js";
+import type { PodSample, SiteUsage } from "../analysis/types.js";
+import { revisionKey, revisionOf } from "../desired/index.js";
+import type { PodObservation } from "./observe.js";
+import { MAX_POINTS, plan, type Plan, type PlanInput } from "./plan.js";
+
+const MB = 1e6;
+const T0 = Date.parse("2026-12-02T10:00:00Z");
+
+function specWith(image: string, patch: (s: MediaServerSpec) => void = () => {}): MediaServerSpec {
+  const spec = normalizeSpec({ ...sampleMediaServer().spec, image });
+  spec.rollback = { ...spec.rollback, interval: "2s", window: "30s", minSamples: 5, bakeTime: "10s", progressDeadline: "60s" };
+  patch(spec);
+  return spec;
+}
+
+const GOOD = specWith("media-node:good");
+const GOOD_REV = revisionOf(GOOD, { image: GOOD.image });
+const lastGoodStatus = (rev: RevisionRef = GOOD_REV): MediaServerStatus => ({ lastGoodImage: rev.image, lastGoodRevision: { ...rev, promotedAt: "2026-12-02T09:00:00Z" } });
+
+function pod(name: string, role: PodObservation["role"], rev: RevisionRef, extra: Partial<PodObservation> = {}): PodObservation {
+  return { name, role, revision: revisionKey(rev), ready: true, deleting: false, ip: "127.0.0.1", startMs: T0, restarts: 0, oomKilled: false, crashing: false, metricsPort: 9998, pprofPort: 9999, ...extra };
+}
+
+function sample(p: PodObservation, bytes: number, viewers: number, timeMs: number, sites?: SiteUsage[]): PodSample {
+  return { pod: p.name, revision: p.revision!, role: p.role!, podStartMs: T0, timeMs, heapAfterGcBytes: bytes * 0.4, externalBytes: bytes * 0.6, rssBytes: bytes * 2, viewers, publishers: 1, ...(sites ? { sites } : {}) };
+}
+
+function input(spec: MediaServerSpec, status: MediaServerStatus | undefined, pods: PodObservation[], nowMs: number, extra: Partial<PlanInput> = {}): PlanInput {
+  return { spec, specRevision: revisionOf(spec, { image: spec.image }), status, lastGoodRestorable: true, retry: false, pods, nowMs, ...extra };
+}
+
+/** Feeds the plan its own status back, round after round, as the operator does. */
+function runRounds(spec: MediaServerSpec, start: Plan, pods: PodObservation[], rounds: number, memory: (role: "canary" | "baseline", i: number) => number, startMs: number, profiles?: PlanInput["profiles"]): { last: Plan; decidedAt?: number } {
+  let status: MediaServerStatus = { ...lastGoodStatus(), ...start.status };
+  let last = start;
+  for (let i = 0; i < rounds; i++) {
+    const now = startMs + (i + 1) * 2000;
+    const [canary, baseline] = [pods.find((p) => p.role === "canary")!, pods.find((p) => p.role === "baseline")!];
+    const round = { timeMs: now, samples: [sample(canary, memory("canary", i), 6, now), sample(baseline, memory("baseline", i), 6, now)] };
+    last = plan(input(spec, status, pods, now, { round, ...(profiles ? { profiles } : {}) }));
+    status = { ...status, ...last.status };
+    if (last.status.analysis?.phase !== "Running") return { last, decidedAt: now };
+  }
+  return { last };
+}
+
+test("no last good revision -> the fleet runs the spec (bake), promoted after bakeTime with minSamples, saying no comparison was possible", () => {
+  const stablePods = [pod("s1", "stable", GOOD_REV), pod("s2", "stable", GOOD_REV)];
+  const first = plan(input(GOOD, undefined, stablePods, T0));
+  assert.equal(first.stable, "spec");
+  assert.equal(first.canary, false);
+  assert.equal(first.status.analysis?.mode, "bake");
+  assert.deepEqual(first.events.map((e) => e.reason), ["AnalysisStarted"]);
+  let status: MediaServerStatus = { ...first.status };
+  let last = first;
+  for (let i = 1; i <= 6; i++) {
+    const now = T0 + i * 2000;
+    last = plan(input(GOOD, status, stablePods, now, { round: { timeMs: now, samples: stablePods.map((p) => sample(p, 40 * MB, 3, now)) } }));
+    status = { ...status, ...last.status };
+  }
+  assert.equal(last.status.lastGoodRevision?.configHash, GOOD_REV.configHash);
+  assert.equal(last.status.lastGoodImage, "media-node:good");
+  assert.equal(last.status.analysis?.phase, "Passed");
+  assert.match(last.status.analysis!.message!, /no comparison was possible/);
+  assert.deepEqual(last.events.map((e) => e.reason), ["Promoted"]);
+});
+
+test("bake needs minSamples too: bakeTime over without samples keeps it Running", () => {
+  const first = plan(input(GOOD, undefined, [], T0));
+  const later = plan(input(GOOD, { ...first.status }, [], T0 + 60_000));
+  assert.equal(later.status.analysis?.phase, "Running");
+  assert.equal(later.status.lastGoodRevision, undefined);
+});
+
+test("a new image -> fleet stays on the last good revision; one canary and one baseline with a shared analysis id; AnalysisStarted once", () => {
+  const spec = specWith("media-node:new");
+  const started = plan(input(spec, lastGoodStatus(), [], T0));
+  assert.equal(started.stable, "lastGood");
+  assert.equal(started.canary, true);
+  assert.equal(started.baseline, true);
+  assert.equal(started.analysisId, "2026-12-02T10:00:00Z");
+  assert.equal(started.status.analysis?.mode, "canary");
+  assert.equal(started.consumeRetry, false);
+  assert.deepEqual(started.events.map((e) => e.reason), ["AnalysisStarted"]);
+  const again = plan(input(spec, { ...lastGoodStatus(), ...started.status }, [], T0 + 1000));
+  assert.deepEqual(again.events, [], "a reconcile of the same analysis starts nothing");
+  assert.equal(again.analysisId, started.analysisId);
+});
+
+test("canary OOM-killed -> Failed/OOMKilled before any sample: rejected, canary and baseline removed, RolledBack", () => {
+  const spec = specWith("media-node:oom");
+  const target = revisionOf(spec, { image: spec.image });
+  const started = plan(input(spec, lastGoodStatus(), [], T0));
+  const pods = [pod("c", "canary", target, { oomKilled: true, restarts: 1, ready: false }), pod("b", "baseline", GOOD_REV)];
+  const failed = plan(input(spec, { ...lastGoodStatus(), ...started.status }, pods, T0 + 5000));
+  assert.equal(failed.status.analysis?.phase, "Failed");
+  assert.equal(failed.status.analysis?.reason, "OOMKilled");
+  assert.equal(failed.canary, false);
+  assert.equal(failed.baseline, false);
+  assert.equal(failed.stable, "lastGood");
+  assert.equal(failed.rolledBack, true);
+  assert.deepEqual(failed.status.rejectedImages?.map((r) => [r.image, r.configHash, r.reason]), [["media-node:oom", target.configHash, "OOMKilled"]]);
+  assert.deepEqual(failed.events.map((e) => e.reason), ["RolledBack"]);
+  assert.equal(failed.conditions.find((c) => c.type === "Degraded")?.reason, "RolledBack");
+});
+
+test("canary not Ready within progressDeadline -> Failed; a baseline not Ready -> Inconclusive (nothing to compare)", () => {
+  const spec = specWith("media-node:slow");
+  const target = revisionOf(spec, { image: spec.image });
+  const started = plan(input(spec, lastGoodStatus(), [], T0));
+  const status = { ...lastGoodStatus(), ...started.status };
+  const stuckCanary = plan(input(spec, status, [pod("c", "canary", target, { ready: false }), pod("b", "baseline", GOOD_REV)], T0 + 61_000));
+  assert.equal(stuckCanary.status.analysis?.reason, "ProgressDeadlineExceeded");
+  assert.equal(stuckCanary.status.analysis?.phase, "Failed");
+  const stuckBaseline = plan(input(spec, status, [pod("c", "canary", target), pod("b", "baseline", GOOD_REV, { ready: false })], T0 + 61_000));
+  assert.equal(stuckBaseline.status.analysis?.phase, "Inconclusive");
+  assert.equal(stuckBaseline.canary, true, "held");
+});
+
+test("leaky canary vs lean baseline -> Failed/HeapRegression within the window, topGrowth names the site, never (external)", () => {
+  const spec = specWith("media-node:leaky");
+  const target = revisionOf(spec, { image: spec.image });
+  const started = plan(input(spec, lastGoodStatus(), [], T0));
+  const pods = [pod("c", "canary", target), pod("b", "baseline", GOOD_REV)];
+  const ready = plan(input(spec, { ...lastGoodStatus(), ...started.status }, pods, T0 + 1000));
+  assert.ok(ready.status.analysis?.readyAt);
+  const site = (fn: string, file: string, bytes: number, bufferObjects: number): SiteUsage => ({ function: fn, file, line: 106, bytes, objects: bufferObjects, bufferObjects });
+  const profiles = {
+    baseline: { sites: [site("forward", "media-node/fanout/forwardedTrack.js", 1 * MB, 100)], externalBytes: 10 * MB },
+    canary: { sites: [site("forward", "media-node/fanout/forwardedTrack.js", 9 * MB, 90_000)], externalBytes: 120 * MB },
+  };
+  const { last, decidedAt } = runRounds(spec, ready, pods, 20, (role, i) => (role === "canary" ? 40 * MB + i * 6 * MB : 40 * MB + (i % 2) * 0.5 * MB), T0 + 1000, profiles);
+  assert.equal(last.status.analysis?.phase, "Failed", last.status.analysis?.message);
+  assert.match(last.status.analysis!.reason!, /HeapRegression|HeapGrowth/);
+  assert.ok(decidedAt! - (T0 + 1000) <= 32_000, `decided after ${decidedAt! - T0 - 1000} ms`);
+  const top = last.status.rejectedImages![0]!.topGrowth![0]!;
+  assert.equal(top.function, "forward");
+  assert.match(top.location ?? "", /forwardedTrack/);
+  assert.ok(top.growthBytes > 100 * MB, `growth ${top.growthBytes}`);
+  assert.deepEqual(last.events.map((e) => e.reason), ["HeapRegression", "RolledBack"]);
+  assert.match(last.events[0]!.note, /grew: forward \(media-node\/fanout\/forwardedTrack\.js:106\)/);
+});
+
+test("an equally lean canary -> Passed at window end: promoted, the fleet moves to it, no rollback", () => {
+  const spec = specWith("media-node:good2");
+  const target = revisionOf(spec, { image: spec.image });
+  const started = plan(input(spec, lastGoodStatus(), [], T0));
+  const pods = [pod("c", "canary", target), pod("b", "baseline", GOOD_REV)];
+  const ready = plan(input(spec, { ...lastGoodStatus(), ...started.status }, pods, T0 + 1000));
+  const { last } = runRounds(spec, ready, pods, 20, (_role, i) => 40 * MB + ((i * 7919) % 13) * 0.1 * MB, T0 + 1000);
+  assert.equal(last.status.analysis?.phase, "Passed", last.status.analysis?.message);
+  assert.equal(last.stable, "spec");
+  assert.equal(last.canary, false);
+  assert.equal(last.rolledBack, false);
+  assert.equal(last.status.lastGoodRevision?.image, "media-node:good2");
+  assert.deepEqual(last.events.map((e) => e.reason), ["Promoted"]);
+});
+
+test("rejections are keyed by revision: a rejected knob change on image good does not reject good; retry allows another analysis", () => {
+  const knob = specWith("media-node:good", (s) => (s.webrtc.nack = { mode: "perViewer", historyPackets: 8192 }));
+  const knobRev = revisionOf(knob, { image: knob.image });
+  assert.notEqual(knobRev.configHash, GOOD_REV.configHash);
+  const status: MediaServerStatus = { ...lastGoodStatus(), rejectedImages: [{ image: "media-node:good", configHash: knobRev.configHash, reason: "HeapRegression", at: "2026-12-02T09:30:00Z" }] };
+  const blocked = plan(input(knob, status, [], T0));
+  assert.equal(blocked.canary, false);
+  assert.equal(blocked.stable, "lastGood");
+  assert.equal(blocked.conditions.find((c) => c.type === "Degraded")?.reason, "ImageRejected");
+  // Same image, the last good config: it is the last good revision, not a rejected one.
+  const good = plan(input(GOOD, status, [], T0));
+  assert.equal(good.conditions.find((c) => c.type === "Degraded")?.status, "False");
+  assert.equal(good.canary, false);
+  const retried = plan(input(knob, status, [], T0, { retry: true }));
+  assert.equal(retried.canary, true);
+  assert.equal(retried.consumeRetry, true);
+  assert.equal(retried.status.analysis?.phase, "Running");
+  // Once the retried analysis runs, the rejection does not stop it (the annotation is gone by then).
+  const continuing = plan(input(knob, { ...status, ...retried.status }, [], T0 + 2000));
+  assert.equal(continuing.canary, true);
+  assert.equal(continuing.status.analysis?.startedAt, retried.status.analysis?.startedAt);
+});
+
+test("a spec change during an analysis starts a new one (fresh canary AND baseline); back to the last good revision ends it", () => {
+  const a = specWith("media-node:a");
+  const b = specWith("media-node:b");
+  const first = plan(input(a, lastGoodStatus(), [], T0));
+  const second = plan(input(b, { ...lastGoodStatus(), ...first.status }, [], T0 + 5000));
+  assert.equal(second.status.analysis?.image, "media-node:b");
+  assert.notEqual(second.analysisId, first.analysisId, "a new analysis id restarts both pods");
+  assert.deepEqual(second.events.map((e) => e.reason), ["AnalysisStarted"]);
+  const back = plan(input(GOOD, { ...lastGoodStatus(), ...second.status }, [], T0 + 9000));
+  assert.equal(back.canary, false);
+  assert.equal(back.status.analysis?.reason, "Superseded");
+});
+
+test("Inconclusive holds canary and baseline and never promotes; without retry it stays held", () => {
+  const spec = specWith("media-node:quiet");
+  const target = revisionOf(spec, { image: spec.image });
+  const pods = [pod("c", "canary", target), pod("b", "baseline", GOOD_REV)];
+  const started = plan(input(spec, lastGoodStatus(), pods, T0));
+  // Ready at T0, no sample ever (scrapes failing), the window ends.
+  const afterWindow = plan(input(spec, { ...lastGoodStatus(), ...started.status }, pods, T0 + 31_000));
+  assert.equal(afterWindow.status.analysis?.phase, "Inconclusive");
+  assert.equal(afterWindow.status.analysis?.reason, "InsufficientData");
+  assert.equal(afterWindow.rolledBack, false);
+  assert.equal(afterWindow.canary, true);
+  assert.equal(afterWindow.stable, "lastGood");
+  const later = plan(input(spec, { ...lastGoodStatus(), ...afterWindow.status }, pods, T0 + 90_000));
+  assert.equal(later.status.analysis?.phase, "Inconclusive");
+  assert.equal(later.canary, true);
+  assert.equal(later.status.lastGoodRevision?.image, "media-node:good");
+  assert.equal(later.scraping, false);
+});
+
+test("the series in status stays bounded", () => {
+  const spec = specWith("media-node:long", (s) => (s.rollback = { ...s.rollback, window: "24h", interval: "1s", minSamples: 5 }));
+  const target = revisionOf(spec, { image: spec.image });
+  const pods = [pod("c", "canary", target), pod("b", "baseline", GOOD_REV)];
+  const started = plan(input(spec, lastGoodStatus(), pods, T0));
+  const { last } = runRounds(spec, started, pods, MAX_POINTS + 50, () => 40 * MB, T0);
+  assert.equal(last.status.analysis?.phase, "Running");
+  assert.ok(last.status.analysis!.points!.length <= MAX_POINTS, `${last.status.analysis!.points!.length} points`);
+  assert.equal(last.status.analysis!.samples, MAX_POINTS + 50);
+});
+
+test("rollback.enabled false -> the spec runs on the fleet and nothing is analysed", () => {
+  const spec = specWith("media-node:new", (s) => (s.rollback = { ...s.rollback, enabled: false }));
+  const decided = plan(input(spec, lastGoodStatus(), [], T0));
+  assert.equal(decided.stable, "spec");
+  assert.equal(decided.canary, false);
+  assert.equal(decided.scraping, false);
+  assert.deepEqual(decided.events, []);
+});
