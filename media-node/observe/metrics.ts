@@ -4,6 +4,7 @@
  * so nothing has to keep them in sync.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { gcMemoryReading, startGcMemoryObserver, type GcMemoryReading } from "./gcMemory.js";
 
 export interface PathStats {
   path: string;
@@ -33,6 +34,17 @@ export function createMetrics(build: BuildInfo, options: { defaultMetrics?: bool
 
   const counter = (name: string, help: string, labelNames: string[] = []) =>
     new Counter({ name, help, labelNames, registers: [registry] });
+  // Started here, not with the listeners: GCs before the first scrape must be seen too.
+  startGcMemoryObserver();
+  const afterGc = (name: string, help: string, value: (r: GcMemoryReading) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value(gcMemoryReading()));
+      },
+    });
 
   const metrics = {
     registry,
@@ -84,6 +96,19 @@ export function createMetrics(build: BuildInfo, options: { defaultMetrics?: bool
       help: "build of this media node (value is always 1)",
       labelNames: ["version", "commit", "image"],
       registers: [registry],
+    }),
+    heapAfterGc: afterGc("mediafleet_heap_after_gc_bytes", "JS heap used right after the last major GC (current value before the first one)", (r) => r.heapUsed),
+    externalAfterGc: afterGc("mediafleet_external_after_gc_bytes", "external memory (Buffers, ArrayBuffers, native memory V8 is told about) right after the last major GC", (r) => r.external),
+    arrayBuffersAfterGc: afterGc("mediafleet_array_buffers_after_gc_bytes", "ArrayBuffer and Buffer memory right after the last major GC", (r) => r.arrayBuffers),
+    heapAfterGcAge: afterGc("mediafleet_heap_after_gc_age_seconds", "seconds since the *_after_gc_bytes values were read (0 before the first major GC: they are current)", (r) => Math.max(0, Date.now() - r.atMs) / 1000),
+    majorGcs: new Counter({
+      name: "mediafleet_major_gcs_total",
+      help: "major (mark-compact) GCs seen by this process",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(gcMemoryReading().majorGcs);
+      },
     }),
     rtpPacketsSent: counter("mediafleet_rtp_packets_sent_total", "RTP packets sent to viewers (first transmissions)"),
     rtpBytesSent: counter("mediafleet_rtp_bytes_sent_total", "RTP bytes sent to viewers (first transmissions, before SRTP)"),

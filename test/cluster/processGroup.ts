@@ -135,12 +135,8 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
-/**
- * Pids of the non-zombie processes in a process group, read from /proc (Linux). Zombies are
- * left out: they hold no resources and, once reparented, may wait a while to be reaped.
- */
-export function liveProcessesInGroup(pgid: number): number[] {
-  const live: number[] = [];
+/** Every live (non-zombie) process on the machine with its process group, from /proc (Linux). */
+function* liveProcesses(): Generator<{ pid: number; pgid: number }> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -151,7 +147,39 @@ export function liveProcessesInGroup(pgid: number): number[] {
     }
     // Fields after the parenthesised command name: state ppid pgrp ...
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') live.push(Number(entry));
+    if (fields[0] !== 'Z' && fields[0] !== 'X') yield { pid: Number(entry), pgid: Number(fields[2]) };
   }
+}
+
+/**
+ * Pids of the non-zombie processes in a process group, read from /proc (Linux). Zombies are
+ * left out: they hold no resources and, once reparented, may wait a while to be reaped.
+ */
+export function liveProcessesInGroup(pgid: number): number[] {
+  const live: number[] = [];
+  for (const p of liveProcesses()) if (p.pgid === pgid) live.push(p.pid);
   return live;
+}
+
+/**
+ * Resident memory (VmRSS) summed over each group's live processes, in bytes, with ONE pass
+ * over /proc for all the groups asked about (the sim polls every limited container at once).
+ * A group with no live process is absent from the result.
+ */
+export function rssOfProcessGroups(pgids: ReadonlySet<number>): Map<number, number> {
+  const rss = new Map<number, number>();
+  if (pgids.size === 0) return rss;
+  for (const { pid, pgid } of liveProcesses()) {
+    if (!pgids.has(pgid)) continue;
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Kernel threads have no VmRSS line; "VmRSS:   123456 kB" means KiB.
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+    rss.set(pgid, (rss.get(pgid) ?? 0) + (kib === undefined ? 0 : Number(kib) * 1024));
+  }
+  return rss;
 }

@@ -1,8 +1,9 @@
 // Pure: how one container of a Pod becomes a local process. Maps the image's paths onto this
 // machine (/app -> the repository, `node` -> this Node binary, volume mount paths -> the
-// directories the sim materialised), resolves env as the kubelet would, and adds the
-// loopback network settings the media-node honours.
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+// directories the sim materialised), resolves env as the kubelet would, merges the image's
+// env from the image map, and adds the loopback network settings the media-node honours.
+import type { V1Container, V1Pod, V1ResourceFieldSelector } from '@kubernetes/client-node';
+import { memoryLimitBytes, parseMemoryBytes } from './memoryLimit.js';
 
 export interface PlanContext {
   pod: V1Pod;
@@ -18,6 +19,8 @@ export interface PlanContext {
   secrets: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /** Environment every container starts from (PATH and the like). */
   baseEnv: Readonly<Record<string, string>>;
+  /** The image's env from the image map (imageMap.ts), if its image is listed. */
+  imageEnv?: Readonly<Record<string, string>>;
 }
 
 export interface ContainerPlan {
@@ -25,6 +28,8 @@ export interface ContainerPlan {
   args: string[];
   env: Record<string, string>;
   cwd: string;
+  /** `resources.limits.memory` in bytes; the sim OOM-kills the process group above it. */
+  memoryLimitBytes?: number;
 }
 
 /** A container that cannot start; reason mirrors the kubelet's waiting reasons. */
@@ -42,12 +47,16 @@ const NODE_COMMANDS = new Set(['node', 'nodejs', '/usr/local/bin/node', '/usr/bi
 const DEFAULT_HTTP_PORT = 8117;
 const DEFAULT_METRICS_PORT = 9998;
 const DEFAULT_PPROF_PORT = 9999;
+const NODE_MEMORY_BYTES = 16 * 1024 ** 3;
 
 export function planContainer(container: V1Container, ctx: PlanContext): ContainerPlan {
   const rewrite = pathRewriter(container, ctx);
   const specEnv = resolveEnv(container, ctx);
   const env: Record<string, string> = { ...ctx.baseEnv };
   for (const [name, value] of Object.entries(specEnv)) env[name] = rewrite(value);
+  // The image's behaviour wins over the pod spec (that is what the image map is for), but not
+  // over the network settings below, without which nobody could reach the pod.
+  Object.assign(env, ctx.imageEnv);
 
   const argv = [...(container.command ?? []), ...(container.args ?? [])].map((a) => rewrite(expandVars(a, specEnv)));
   if (argv.length === 0) {
@@ -68,7 +77,17 @@ export function planContainer(container: V1Container, ctx: PlanContext): Contain
     MEDIA_NODE_IPS_FROM_INTERFACES: 'false',
   });
   const cwd = container.workingDir ? rewrite(container.workingDir) : ctx.repoRoot;
-  return { command, args, env, cwd };
+  const limit = containerMemoryLimit(container);
+  return { command, args, env, cwd, ...(limit === undefined ? {} : { memoryLimitBytes: limit }) };
+}
+
+function containerMemoryLimit(container: V1Container): number | undefined {
+  try {
+    return memoryLimitBytes(container);
+  } catch (err) {
+    // The API server validates quantities, so this is a hand-made pod object in a test.
+    throw new ContainerConfigError('CreateContainerConfigError', `container ${container.name}: resources.limits.memory: ${(err as Error).message}`);
+  }
 }
 
 /** Returns a function mapping in-container paths (also after `--flag=`) to local ones. */
@@ -106,7 +125,7 @@ function trimSlash(path: string): string {
 }
 
 /** Kubernetes env semantics: envFrom first, then env in order, $(VAR) expanding earlier ones. */
-export function resolveEnv(container: V1Container, ctx: Omit<PlanContext, 'baseEnv' | 'nodeExecPath' | 'volumeDirs' | 'repoRoot'>): Record<string, string> {
+export function resolveEnv(container: V1Container, ctx: Omit<PlanContext, 'baseEnv' | 'nodeExecPath' | 'volumeDirs' | 'repoRoot' | 'imageEnv'>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const source of container.envFrom ?? []) {
     const prefix = source.prefix ?? '';
@@ -142,11 +161,29 @@ export function resolveEnv(container: V1Container, ctx: Omit<PlanContext, 'baseE
       if (value === undefined && !ref.optional) missing(`key "${ref.key}" of secret "${ref.name}"`);
       if (value !== undefined) env[variable.name] = value;
     } else if (from.resourceFieldRef) {
-      // No cgroup limits here; report "unlimited" as the kubelet does without limits: node capacity.
-      env[variable.name] = from.resourceFieldRef.resource.includes('memory') ? String(16 * 1024 ** 3) : '8';
+      env[variable.name] = resourceValue(from.resourceFieldRef, container, ctx.pod);
     }
   }
   return env;
+}
+
+/**
+ * resourceFieldRef: `limits.memory` is the real limit (the sim enforces it, see memoryLimit.ts);
+ * without one, and for other memory fields, the kubelet's answer for "unlimited": the node's
+ * capacity (the sim claims 16 GiB). Memory is divided by `divisor`, rounded up, as the kubelet
+ * does. CPU fields report the 8 CPUs the sim claims.
+ */
+function resourceValue(ref: V1ResourceFieldSelector, container: V1Container, pod: V1Pod): string {
+  if (!ref.resource.includes('memory')) return '8';
+  const target = ref.containerName ? (pod.spec?.containers.find((c) => c.name === ref.containerName) ?? container) : container;
+  const bytes = (ref.resource === 'limits.memory' ? containerMemoryLimit(target) : undefined) ?? NODE_MEMORY_BYTES;
+  let divisor: number;
+  try {
+    divisor = ref.divisor === undefined ? 1 : parseMemoryBytes(String(ref.divisor));
+  } catch (err) {
+    throw new ContainerConfigError('CreateContainerConfigError', `resourceFieldRef ${ref.resource}: divisor: ${(err as Error).message}`);
+  }
+  return String(Math.ceil(bytes / Math.max(1, divisor)));
 }
 
 function missing(what: string): never {

@@ -149,3 +149,39 @@ test('expandVars: $$ escapes, unterminated $( stays', () => {
   assert.equal(expandVars('$(B', { B: 'b' }), '$(B');
   assert.equal(expandVars('cost $5', {}), 'cost $5');
 });
+
+test('planContainer: resources.limits.memory -> memoryLimitBytes; none -> no limit; malformed -> CreateContainerConfigError', () => {
+  assert.equal(planContainer({ ...mediaNode, resources: { limits: { memory: '300Mi' } } }, ctx()).memoryLimitBytes, 300 * 2 ** 20);
+  assert.equal(planContainer({ ...mediaNode, resources: { limits: { memory: '500M' } } }, ctx()).memoryLimitBytes, 500e6);
+  assert.equal(planContainer(mediaNode, ctx()).memoryLimitBytes, undefined);
+  assert.throws(
+    () => planContainer({ ...mediaNode, resources: { limits: { memory: '300MB' } } }, ctx()),
+    (err: unknown) => err instanceof ContainerConfigError && err.reason === 'CreateContainerConfigError' && /limits\.memory/.test(err.message),
+  );
+});
+
+test('env: resourceFieldRef limits.memory -> the real limit (divisor rounds up); without a limit -> node capacity', () => {
+  const ref = (resource: string, extra: Record<string, string> = {}) => ({ valueFrom: { resourceFieldRef: { resource, ...extra } } });
+  const container: V1Container = {
+    name: 'c',
+    command: ['true'],
+    resources: { limits: { memory: '300Mi' } },
+    env: [
+      { name: 'LIMIT', ...ref('limits.memory') },
+      { name: 'LIMIT_MI', ...ref('limits.memory', { divisor: '1Mi' }) },
+      { name: 'LIMIT_G', ...ref('limits.memory', { divisor: '1G' }) },
+      { name: 'OTHER', ...ref('limits.memory', { containerName: 'sidecar' }) },
+      { name: 'CPU', ...ref('limits.cpu') },
+    ],
+  };
+  const withSidecar: V1Pod = { ...pod, spec: { ...pod.spec!, containers: [container, { name: 'sidecar', resources: { limits: { memory: '1Gi' } } }] } };
+  const { env } = planContainer(container, ctx({ pod: withSidecar }));
+  assert.equal(env.LIMIT, String(300 * 2 ** 20));
+  assert.equal(env.LIMIT_MI, '300');
+  assert.equal(env.LIMIT_G, '1', '314572800 / 1e9 rounds up');
+  assert.equal(env.OTHER, String(2 ** 30));
+  assert.equal(env.CPU, '8');
+  const unlimited = planContainer({ ...container, resources: {} }, ctx()).env;
+  assert.equal(unlimited.LIMIT, String(16 * 2 ** 30));
+  assert.equal(unlimited.LIMIT_MI, String(16 * 1024));
+});

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
+import { imageMapPath, loadImageMap, type ImageMap } from './imageMap.js';
 import { NodeAgent, nodeLabels } from './nodeAgent.js';
 import { PodIpAllocator } from './podIps.js';
 import { PodRunner } from './podRunner.js';
@@ -22,6 +23,11 @@ export interface SimKubeletOptions {
   maxGraceMs?: number;
   /** Extra environment for every container (e.g. KUBECONFIG for an operator pod). */
   extraEnv?: Record<string, string>;
+  /**
+   * Image map file (imageMap.ts); default: `SIM_IMAGES` of this process, else the shipped
+   * test/sim/images.yaml under repoRoot. Read once, at start; a bad file fails the start.
+   */
+  imageMapPath?: string;
   /** Keep the work dir (pod logs) after stop(), default false. */
   keepDir?: boolean;
   /** Diagnostics (watch errors, failed API calls); default: silent. */
@@ -37,6 +43,8 @@ export interface SimKubelet {
   podIP(namespace: string, podName: string): string | undefined;
   /** Pids of every container process running now. */
   pids(): number[];
+  /** The image map in force (its `source` is the file it was read from). */
+  imageMap: ImageMap;
   /** Kills every process it started (SIGTERM, then SIGKILL) and stops watching. Idempotent. */
   stop(): Promise<void>;
 }
@@ -51,6 +59,8 @@ interface Running {
 }
 
 export async function startSimKubelet(opts: SimKubeletOptions): Promise<SimKubelet> {
+  // First: a broken map must fail the start before anything is registered or created.
+  const imageMap = loadImageMap(imageMapPath({ repoRoot: opts.repoRoot, imageMapPath: opts.imageMapPath }), opts.repoRoot);
   const api = new SimApi(opts.kubeconfigPath);
   const log = opts.log ?? (() => {});
   const dir = await mkdtemp(join(tmpdir(), `mediafleet-sim-${opts.nodeName}-`));
@@ -126,6 +136,7 @@ export async function startSimKubelet(opts: SimKubeletOptions): Promise<SimKubel
       api,
       baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'pods', uid), HOSTNAME: name, ...opts.extraEnv },
       maxGraceMs: opts.maxGraceMs ?? 5000,
+      imageMap,
       onChange: () => status?.markDirty(),
     });
     status = new StatusSync(api, namespace, name, uid, runner.view, (err) => log(`status ${namespace}/${name}: ${describe(err)}`));
@@ -173,6 +184,7 @@ export async function startSimKubelet(opts: SimKubeletOptions): Promise<SimKubel
     podIP: (namespace, name) =>
       [...running.values()].find((r) => r.namespace === namespace && r.name === name)?.runner.view.podIP,
     pids: () => [...running.values()].flatMap((r) => r.runner.pids()),
+    imageMap,
     stop: async () => {
       if (stopped) return;
       stopped = true;

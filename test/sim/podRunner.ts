@@ -1,11 +1,14 @@
 // Runs one bound Pod as local processes: init containers in order, then every container,
-// restarted per restartPolicy with a bounded backoff, readiness probed; reports through
-// onChange. terminate() is the kubelet's graceful kill: SIGTERM, grace, SIGKILL.
+// restarted per restartPolicy with a bounded backoff, readiness probed, memory limits enforced
+// (SIGKILL above the limit, reported as OOMKilled); reports through onChange. terminate() is
+// the kubelet's graceful kill: SIGTERM, grace, SIGKILL.
 import { appendFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { spawnGroup, type GroupProcess } from '../cluster/processGroup.js';
+import { killGroup, spawnGroup, type GroupProcess } from '../cluster/processGroup.js';
 import { ContainerConfigError, planContainer } from './containerPlan.js';
+import type { ImageMap } from './imageMap.js';
+import { rssWatcher, type RssWatcher } from './memoryLimit.js';
 import { preparePodInputs, type PodInputs } from './podInputs.js';
 import type { ContainerView, PodView } from './podStatus.js';
 import { probeOnce } from './probe.js';
@@ -24,6 +27,10 @@ export interface PodRunnerOptions {
   baseEnv: Record<string, string>;
   /** Upper bound on terminationGracePeriodSeconds, so tests never wait 30 s. */
   maxGraceMs: number;
+  /** Env per image (imageMap.ts); without it every image runs the build unchanged. */
+  imageMap?: ImageMap;
+  /** Polls the RSS of containers with a memory limit; default: the process-wide one. */
+  memoryWatcher?: RssWatcher;
   onChange: () => void;
 }
 
@@ -32,6 +39,10 @@ interface Slot {
   view: ContainerView;
   process?: GroupProcess;
   probeTimer?: NodeJS.Timeout;
+  /** Stops the memory watch of the running process. */
+  unwatchMemory?: () => void;
+  /** Set when the sim killed the running process for exceeding its memory limit. */
+  oomKilled?: boolean;
 }
 
 const MAX_BACKOFF_MS = 8000;
@@ -138,8 +149,9 @@ export class PodRunner {
     if (this.terminating || !this.inputs) return;
     const { view, spec } = slot;
     let plan;
+    const imageEnv = this.opts.imageMap?.envFor(spec.image);
     try {
-      plan = planContainer(spec, { ...this.inputs, pod: this.opts.pod, podIP: this.opts.podIP, hostIP: this.opts.hostIP, repoRoot: this.opts.repoRoot, nodeExecPath: this.opts.nodeExecPath, baseEnv: this.opts.baseEnv });
+      plan = planContainer(spec, { ...this.inputs, pod: this.opts.pod, podIP: this.opts.podIP, hostIP: this.opts.hostIP, repoRoot: this.opts.repoRoot, nodeExecPath: this.opts.nodeExecPath, baseEnv: this.opts.baseEnv, ...(imageEnv ? { imageEnv } : {}) });
     } catch (err) {
       const reason = err instanceof ContainerConfigError ? err.reason : 'CreateContainerError';
       view.state = { kind: 'waiting', reason, message: (err as Error).message };
@@ -149,9 +161,23 @@ export class PodRunner {
       return;
     }
     this.note(`container ${spec.name} start #${view.restartCount + 1}: ${plan.command} ${plan.args.join(' ')}`);
+    if (imageEnv) this.note(`container ${spec.name}: image ${spec.image} from ${this.opts.imageMap?.source} sets ${Object.entries(imageEnv).map(([k, v]) => `${k}=${v}`).join(' ') || 'nothing'}`);
     const proc = spawnGroup(plan.command, plan.args, this.opts.logPath, { cwd: plan.cwd, env: plan.env });
     const startedAt = new Date();
     slot.process = proc;
+    slot.oomKilled = false;
+    slot.unwatchMemory?.();
+    slot.unwatchMemory = undefined;
+    const limit = plan.memoryLimitBytes;
+    if (limit !== undefined && proc.pid > 0) {
+      // The kernel's OOM killer, played by the sim: over the limit -> SIGKILL the whole group.
+      slot.unwatchMemory = (this.opts.memoryWatcher ?? rssWatcher).watch(proc.pid, limit, (rss) => {
+        if (this.terminating || proc.hasExited()) return;
+        slot.oomKilled = true;
+        this.note(`container ${spec.name}: resident memory ${rss} bytes over its limit ${limit}: OOMKilled (SIGKILL)`);
+        killGroup(proc.pid, 'SIGKILL');
+      });
+    }
     view.pid = proc.pid;
     view.state = { kind: 'running', startedAt };
     view.ready = false;
@@ -161,14 +187,18 @@ export class PodRunner {
 
     void proc.exited.then((result) => {
       if (slot.probeTimer) clearTimeout(slot.probeTimer);
-      const exitCode = typeof result === 'number' ? result : 128 + (result === 'SIGKILL' ? 9 : 15);
+      slot.unwatchMemory?.();
+      slot.unwatchMemory = undefined;
+      const oom = slot.oomKilled === true;
+      // An OOM kill reads as the kubelet reports it: 137, reason OOMKilled, no signal message.
+      const exitCode = oom ? 137 : typeof result === 'number' ? result : 128 + (result === 'SIGKILL' ? 9 : 15);
       const terminated = {
         kind: 'terminated' as const,
         exitCode,
-        reason: exitCode === 0 ? 'Completed' : 'Error',
+        reason: oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error',
         startedAt,
         finishedAt: new Date(),
-        ...(typeof result === 'string' ? { signal: result } : {}),
+        ...(typeof result === 'string' && !oom ? { signal: result } : {}),
       };
       this.note(`container ${spec.name} exited with ${result}`);
       view.ready = false;
@@ -232,7 +262,10 @@ export class PodRunner {
       const graceSeconds = graceSecondsFromDeletion ?? this.opts.pod.spec?.terminationGracePeriodSeconds ?? 30;
       const graceMs = Math.min(graceSeconds * 1000, this.opts.maxGraceMs);
       const all = [...this.initSlots, ...this.slots];
-      for (const slot of all) if (slot.probeTimer) clearTimeout(slot.probeTimer);
+      for (const slot of all) {
+        if (slot.probeTimer) clearTimeout(slot.probeTimer);
+        slot.unwatchMemory?.();
+      }
       this.note(`terminating (grace ${graceMs} ms)`);
       await Promise.all(all.map((slot) => slot.process?.stop(graceMs)));
       for (const slot of all) {

@@ -77,3 +77,28 @@ test('buildPodStatus: lastTransitionTime moves only when a condition flips', () 
   assert.deepEqual(condition(flipped, 'Ready')?.lastTransitionTime, t1);
   assert.deepEqual(condition(flipped, 'PodScheduled')?.lastTransitionTime, t0);
 });
+
+test('OOMKilled: terminated 137 with reason OOMKilled and no signal message; restartPolicy Never -> Failed', () => {
+  const oom = { kind: 'terminated' as const, exitCode: 137, reason: 'OOMKilled', startedAt: t0, finishedAt: t1 };
+  const gone = buildPodStatus(view([container({ state: oom, willRestart: false, ready: false })]), undefined, t1);
+  assert.equal(gone.phase, 'Failed');
+  assert.deepEqual(gone.containerStatuses?.[0]?.state?.terminated, { exitCode: 137, reason: 'OOMKilled', startedAt: t0, finishedAt: t1 });
+  assert.equal(condition(gone, 'Ready')?.status, 'False');
+});
+
+test('OOMKilled then restarted: lastState.terminated OOMKilled, waiting CrashLoopBackOff, restartCount counts it', () => {
+  const looping = container({
+    state: { kind: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off restarting main' },
+    restartCount: 2,
+    ready: false,
+    lastTerminated: { kind: 'terminated', exitCode: 137, reason: 'OOMKilled', startedAt: t0, finishedAt: t1 },
+  });
+  const status = buildPodStatus(view([looping]), undefined, t1);
+  assert.equal(status.phase, 'Running');
+  const c = status.containerStatuses?.[0];
+  assert.equal(c?.restartCount, 2);
+  assert.equal(c?.lastState?.terminated?.reason, 'OOMKilled');
+  assert.equal(c?.lastState?.terminated?.exitCode, 137);
+  assert.equal(c?.state?.waiting?.reason, 'CrashLoopBackOff');
+  assert.equal(c?.started, false);
+});
