@@ -62,7 +62,9 @@ test("no last good revision -> the fleet runs the spec (bake), promoted after ba
     const now = T0 + i * 2000;
     last = plan(input(GOOD, status, stablePods, now, { round: { timeMs: now, samples: stablePods.map((p) => sample(p, 40 * MB, 3, now)) } }));
     status = { ...status, ...last.status };
+    if (last.status.analysis?.phase !== "Running") break;
   }
+  assert.equal(last.status.analysis?.samples, 5, "promoted at bakeTime (10 s) with minSamples (5)");
   assert.equal(last.status.lastGoodRevision?.configHash, GOOD_REV.configHash);
   assert.equal(last.status.lastGoodImage, "media-node:good");
   assert.equal(last.status.analysis?.phase, "Passed");

@@ -74,7 +74,7 @@ export interface Plan {
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const sameRevision = (a: RevisionRef | undefined, b: RevisionRef | undefined) => !!a && !!b && a.image === b.image && a.configHash === b.configHash;
 export const describeRevision = (r: RevisionRef) => `${r.image} (config ${r.configHash.slice(0, 10)})`;
-const mb = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function analysisRevision(a: AnalysisStatus | undefined): RevisionRef | undefined {
   return a?.configHash ? { image: a.image, configHash: a.configHash } : undefined;
