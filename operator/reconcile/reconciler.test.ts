@@ -28,7 +28,7 @@ class FakeWorld implements ReconcilerKube {
   async patchStatus<T extends KubeObject>(_resource: unknown, _namespace: string, _name: string, status: unknown, resourceVersion?: string): Promise<T> {
     this.calls.push("patch status");
     if (resourceVersion !== this.ms?.metadata.resourceVersion) throw new KubeApiError(409, "Conflict", "stale", "patch", "/status");
-    this.ms = { ...this.ms!, status: structuredClone(status) as MediaServer["status"], metadata: { ...this.ms!.metadata, resourceVersion: String(++this.version) } };
+    this.ms = { ...this.ms!, status: applyMergePatch(this.ms?.status, structuredClone(status)) as MediaServer["status"], metadata: { ...this.ms!.metadata, resourceVersion: String(++this.version) } };
     return structuredClone(this.ms) as unknown as T;
   }
 
@@ -58,6 +58,17 @@ class FakeWorld implements ReconcilerKube {
 }
 
 const logger = pino({ level: "silent" });
+
+/** RFC 7386, as the API server applies a merge patch. */
+function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = typeof target === "object" && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = applyMergePatch(out[key], value);
+  }
+  return out;
+}
 
 function world(mutate?: (ms: MediaServer) => void): FakeWorld {
   const w = new FakeWorld();
@@ -136,6 +147,17 @@ test("a layout with canary and baseline -> both Deployments applied beside the f
   assert.deepEqual(w.calls.filter((c) => c.startsWith("delete")).sort(), ["delete Deployment/sample-baseline", "delete Deployment/sample-canary"]);
   assert.ok(!w.calls.some((c) => c.startsWith("patch metadata")));
   assert.equal(w.ms?.status?.currentImage, "media-node:good");
+});
+
+test("a policy that replaces the analysis -> fields the new one lacks are removed on the server, not merged into it", async () => {
+  const w = world();
+  let analysis: Record<string, unknown> = { image: "a", phase: "Failed", readyAt: "2025-01-01T00:00:00Z", samples: 9, topGrowth: [{ function: "f", growthBytes: 1 }] };
+  const reconciler = reconcilerFor(w, { decide: ({ spec }) => ({ layout: { stable: { image: spec.image } }, status: { analysis: analysis as never } }) });
+  await settle(reconciler);
+  assert.equal(w.ms?.status?.analysis?.readyAt, "2025-01-01T00:00:00Z");
+  analysis = { image: "b", phase: "Running", samples: 0 };
+  await reconciler.reconcile("media", "sample");
+  assert.deepEqual(w.ms?.status?.analysis, { image: "b", phase: "Running", samples: 0 });
 });
 
 test("invalid spec -> nothing applied, Degraded/InvalidSpec with the field path, one Warning event; not repeated", async () => {

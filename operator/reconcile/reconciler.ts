@@ -17,7 +17,7 @@ import { ApplyMemory } from "./applyMemory.js";
 import { isTransition } from "./conditions.js";
 import { specImagePolicy, type ImagePolicy } from "./imagePolicy.js";
 import { ReconcileEventReasons } from "./reasons.js";
-import { computeStatus, jsonEqual, type DeploymentObservation, type ReconcileObservation } from "./status.js";
+import { computeStatus, jsonEqual, mergePatchOf, type DeploymentObservation, type ReconcileObservation } from "./status.js";
 import type { ReconcileResult } from "./workers.js";
 
 export type OwnedKind = "ConfigMap" | "Deployment" | "Service";
@@ -103,7 +103,6 @@ export class MediaServerReconciler {
     const spec = validation.spec;
     const decision = await this.imagePolicy.decide({ ms, spec });
     for (const event of decision.events ?? []) await this.emit(ms, event.type, event.reason, event.note, log);
-    if (decision.consumeRetry) await this.consumeRetry(ms, log);
     const desired = desiredObjects(ms, { layout: decision.layout });
     const cachedDeployment = this.options.cache.owned("Deployment", namespace, name) as (DeploymentObservation & KubeObject) | undefined;
     const deployments = [desired.stable, desired.canary, desired.baseline].flatMap((r) => (r ? [r.deployment as unknown as KubeObject] : []));
@@ -142,6 +141,9 @@ export class MediaServerReconciler {
     if (outcome.deleted.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Deleted, `deleted ${outcome.deleted.join(", ")}`, log));
     const deployment = (outcome.deployment ?? cachedDeployment) as DeploymentObservation | undefined;
     await this.writeStatus(ms, { kind: "applied", image, deployment, desiredReplicas: spec.replicas }, decision.conditions ?? [], log, policyStatus);
+    // After the status that records the new analysis: removing the annotation first would change
+    // the resourceVersion, fail that write, and the retry would be lost with the annotation.
+    if (decision.consumeRetry) await this.consumeRetry(ms, log);
     await Promise.all(events);
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
   }
@@ -259,7 +261,7 @@ export class MediaServerReconciler {
       overrides,
     });
     if (jsonEqual(computed, current)) return;
-    const updated = await this.options.kube.patchStatus<MediaServer & KubeObject>(MEDIASERVERS, namespace, name, computed, ms.metadata.resourceVersion);
+    const updated = await this.options.kube.patchStatus<MediaServer & KubeObject>(MEDIASERVERS, namespace, name, mergePatchOf(current ?? {}, computed), ms.metadata.resourceVersion);
     this.written.set(`${namespace}/${name}`, { before: ms.metadata.resourceVersion, after: updated });
     log.info({ conditions: Object.fromEntries((computed.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`])) }, "status updated");
     if (observation.kind !== "applied" && isTransition(current?.conditions, computed.conditions, ConditionTypes.Degraded)) {

@@ -121,3 +121,26 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (keysA.length !== keysB.length) return false;
   return keysA.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
+
+/**
+ * The JSON merge patch (RFC 7386) that turns `current` into `next`: a merge patch merges nested
+ * objects, so a field `next` no longer has must be sent as null or it would survive on the
+ * server (a new analysis would keep the previous one's readyAt, topGrowth...). Arrays are
+ * replaced whole, as merge patches do.
+ */
+export function mergePatchOf(current: unknown, next: unknown): unknown {
+  if (!isPlainObject(current) || !isPlainObject(next)) return next;
+  const patch: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(next)) {
+    if (value === undefined) continue;
+    patch[key] = mergePatchOf(current[key], value);
+  }
+  for (const key of Object.keys(current)) {
+    if (current[key] !== undefined && (next[key] === undefined || !Object.hasOwn(next, key))) patch[key] = null;
+  }
+  return patch;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -23,7 +23,7 @@ const GOOD_REV = revisionOf(GOOD, { image: GOOD.image });
 const lastGoodStatus = (rev: RevisionRef = GOOD_REV): MediaServerStatus => ({ lastGoodImage: rev.image, lastGoodRevision: { ...rev, promotedAt: "2026-12-02T09:00:00Z" } });
 
 function pod(name: string, role: PodObservation["role"], rev: RevisionRef, extra: Partial<PodObservation> = {}): PodObservation {
-  return { name, role, revision: revisionKey(rev), ready: true, deleting: false, ip: "127.0.0.1", startMs: T0, restarts: 0, oomKilled: false, crashing: false, metricsPort: 9998, pprofPort: 9999, ...extra };
+  return { name, role, revision: revisionKey(rev), ready: true, deleting: false, ip: "127.0.0.1", startMs: T0 + 500, restarts: 0, oomKilled: false, crashing: false, metricsPort: 9998, pprofPort: 9999, ...extra };
 }
 
 function sample(p: PodObservation, bytes: number, viewers: number, timeMs: number, sites?: SiteUsage[]): PodSample {
@@ -216,6 +216,18 @@ test("Inconclusive holds canary and baseline and never promotes; without retry i
   assert.equal(later.canary, true);
   assert.equal(later.status.lastGoodRevision?.image, "media-node:good");
   assert.equal(later.scraping, false);
+});
+
+test("pods left from an earlier analysis of the same revision (a retry) do not count as this analysis's canary", () => {
+  const spec = specWith("media-node:again");
+  const target = revisionOf(spec, { image: spec.image });
+  const started = plan(input(spec, lastGoodStatus(), [], T0 + 60_000, { retry: true }));
+  const oldPods = [pod("c-old", "canary", target), pod("b-old", "baseline", GOOD_REV)];
+  const stillOld = plan(input(spec, { ...lastGoodStatus(), ...started.status }, oldPods, T0 + 61_000));
+  assert.equal(stillOld.status.analysis?.readyAt, undefined, "the comparison has not started");
+  const fresh = [pod("c", "canary", target, { startMs: T0 + 62_000 }), pod("b", "baseline", GOOD_REV, { startMs: T0 + 62_000 })];
+  const ready = plan(input(spec, { ...lastGoodStatus(), ...stillOld.status }, [...oldPods, ...fresh], T0 + 63_000));
+  assert.ok(ready.status.analysis?.readyAt);
 });
 
 test("the series in status stays bounded", () => {

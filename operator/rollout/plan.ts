@@ -108,7 +108,8 @@ export function plan(input: PlanInput): Plan {
   }
   const current = status?.analysis;
   const analysing = sameRevision(analysisRevision(current), target) && current!.mode === "canary";
-  if (analysing && current!.phase === "Running") return canaryStep(input, base, lastGood, current!);
+  // A retry annotation still there while the analysis it asked for runs is consumed (again).
+  if (analysing && current!.phase === "Running") return canaryStep(input, { ...base, consumeRetry: input.retry }, lastGood, current!);
   const rejected = status?.rejectedImages?.find((r) => sameRevision(r.configHash ? { image: r.image, configHash: r.configHash } : undefined, target));
   if (!input.retry) {
     if (analysing && current!.phase === "Inconclusive") return hold(base, current!);
@@ -146,12 +147,14 @@ function canaryStep(input: PlanInput, base: Plan, lastGood: LastGoodRevision, pr
   const target = input.specRevision;
   const canaryKey = revisionKey(target);
   const baselineKey = revisionKey(lastGood);
-  const live = input.pods.filter((p) => !p.deleting);
+  const startedMs = Date.parse(previous.startedAt!);
+  // Only pods of THIS analysis: a retry or a spec change restarts both, and the old ones may
+  // still be Ready for a moment (timestamps are whole seconds, hence the slack).
+  const live = input.pods.filter((p) => !p.deleting && p.startMs !== undefined && p.startMs >= startedMs - 1000);
   const canaryPod = live.find((p) => p.role === "canary" && p.revision === canaryKey);
   const baselinePod = live.find((p) => p.role === "baseline" && p.revision === baselineKey);
   const analysis: AnalysisStatus = { ...previous, points: [...(previous.points ?? [])] };
   const running: Plan = { ...base, stable: "lastGood", canary: true, baseline: true, analysisId: previous.startedAt!, scraping: true, status: { ...base.status, analysis } };
-  const startedMs = Date.parse(previous.startedAt!);
 
   if (canaryPod?.oomKilled) return fail(input, running, lastGood, analysis, "OOMKilled", `the canary pod ${canaryPod.name} was OOM-killed (memory limit exceeded)`);
   if (canaryPod && (canaryPod.restarts > 0 || canaryPod.crashing)) return fail(input, running, lastGood, analysis, "CanaryCrashed", `the canary pod ${canaryPod.name} restarted ${canaryPod.restarts} time(s)${canaryPod.crashing ? " and is crash-looping" : ""}`);

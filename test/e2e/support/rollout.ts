@@ -31,6 +31,13 @@ export function rolloutWorldForFile(podIpPrefix: string): () => RolloutWorld {
     await waitReady(world.operator);
   });
   after(async () => {
+    // ROLLOUT_DEBUG_DIR=/some/dir keeps the operator's log and the pods' logs of the run.
+    const debugDir = process.env.ROLLOUT_DEBUG_DIR;
+    if (debugDir && world.operator) {
+      const { writeFileSync, cpSync } = await import("node:fs");
+      writeFileSync(`${debugDir}/operator.log`, world.operator.logs.map((l) => JSON.stringify(l)).join("\n"));
+      if (world.sim) cpSync(`${world.sim.dir}/logs`, `${debugDir}/pods`, { recursive: true });
+    }
     await world.clients?.stop().catch(() => undefined);
     await world.operator?.stop("SIGKILL").catch(() => undefined);
     await world.sim?.stop().catch(() => undefined);
@@ -111,10 +118,18 @@ export async function mediaServer(kc: string, name: string): Promise<any> {
 }
 
 export async function waitStatus(kc: string, name: string, what: string, predicate: (ms: any) => boolean, timeoutMs: number): Promise<any> {
-  return waitFor(what, async () => {
-    const ms = await mediaServer(kc, name);
-    return predicate(ms) ? ms : undefined;
-  }, timeoutMs, 500);
+  try {
+    return await waitFor(what, async () => {
+      const ms = await mediaServer(kc, name);
+      return predicate(ms) ? ms : undefined;
+    }, timeoutMs, 500);
+  } catch (error) {
+    // Say where it stood: the analysis and the conditions are what a person would look at.
+    const ms = await mediaServer(kc, name).catch(() => undefined);
+    const { points: _points, ...analysis } = ms?.status?.analysis ?? {};
+    const conditions = (ms?.status?.conditions ?? []).map((c: any) => `${c.type}=${c.status}/${c.reason}: ${c.message}`);
+    throw new Error(`${(error as Error).message}\nanalysis: ${JSON.stringify(analysis)}\nconditions:\n${conditions.join("\n")}\nannotations: ${JSON.stringify(ms?.metadata?.annotations ?? {})}`);
+  }
 }
 
 export async function eventsOf(kc: string, name: string): Promise<Array<{ reason: string; message: string; type: string; time: string }>> {
