@@ -35,13 +35,13 @@ function input(spec: MediaServerSpec, status: MediaServerStatus | undefined, pod
 }
 
 /** Feeds the plan its own status back, round after round, as the operator does. */
-function runRounds(spec: MediaServerSpec, start: Plan, pods: PodObservation[], rounds: number, memory: (role: "canary" | "baseline", i: number) => number, startMs: number, profiles?: PlanInput["profiles"]): { last: Plan; decidedAt?: number } {
+function runRounds(spec: MediaServerSpec, start: Plan, pods: PodObservation[], rounds: number, memory: (role: "canary" | "baseline", i: number) => number, startMs: number, profiles?: PlanInput["profiles"], sites: SiteUsage[] | null = []): { last: Plan; decidedAt?: number } {
   let status: MediaServerStatus = { ...lastGoodStatus(), ...start.status };
   let last = start;
   for (let i = 0; i < rounds; i++) {
     const now = startMs + (i + 1) * 2000;
     const [canary, baseline] = [pods.find((p) => p.role === "canary")!, pods.find((p) => p.role === "baseline")!];
-    const round = { timeMs: now, samples: [sample(canary, memory("canary", i), 6, now), sample(baseline, memory("baseline", i), 6, now)] };
+    const round = { timeMs: now, samples: [sample(canary, memory("canary", i), 6, now, sites ?? undefined), sample(baseline, memory("baseline", i), 6, now, [])] };
     last = plan(input(spec, status, pods, now, { round, ...(profiles ? { profiles } : {}) }));
     status = { ...status, ...last.status };
     if (last.status.analysis?.phase !== "Running") return { last, decidedAt: now };
@@ -161,6 +161,19 @@ test("an equally lean canary -> Passed at window end: promoted, the fleet moves 
   assert.equal(last.rolledBack, false);
   assert.equal(last.status.lastGoodRevision?.image, "media-node:good2");
   assert.deepEqual(last.events.map((e) => e.reason), ["Promoted"]);
+});
+
+test("rounds without the canary's heap profile (401, garbage, timeout) do not count: Inconclusive, never Passed or Failed", () => {
+  const spec = specWith("media-node:pprof-401");
+  const target = revisionOf(spec, { image: spec.image });
+  const started = plan(input(spec, lastGoodStatus(), [], T0));
+  const pods = [pod("c", "canary", target), pod("b", "baseline", GOOD_REV)];
+  const ready = plan(input(spec, { ...lastGoodStatus(), ...started.status }, pods, T0 + 1000));
+  const { last } = runRounds(spec, ready, pods, 20, (role, i) => (role === "canary" ? 40 * MB + i * 6 * MB : 40 * MB), T0 + 1000, undefined, null);
+  assert.equal(last.status.analysis?.phase, "Inconclusive");
+  assert.equal(last.status.analysis?.reason, "InsufficientData");
+  assert.equal(last.status.analysis?.samples, 0);
+  assert.equal(last.rolledBack, false);
 });
 
 test("rejections are keyed by revision: a rejected knob change on image good does not reject good; retry allows another analysis", () => {

@@ -169,7 +169,9 @@ function canaryStep(input: PlanInput, base: Plan, lastGood: LastGoodRevision, pr
   if (analysis.readyAt && input.round && canaryPod && baselinePod) {
     const c = input.round.samples.find((s) => s.pod === canaryPod.name);
     const b = input.round.samples.find((s) => s.pod === baselinePod.name);
-    if (c && b) {
+    // A round counts only with both heap profiles: without them a verdict could not say what
+    // grew, and a pod whose profile fails (401, garbage, timeout) must not pass unseen.
+    if (c?.sites && b?.sites) {
       const point: AnalysisPoint = { t: Math.max(0, (input.round.timeMs - Date.parse(analysis.readyAt)) / 1000), canaryBytes: memory(c), canaryViewers: c.viewers, baselineBytes: memory(b), baselineViewers: b.viewers };
       analysis.points = thin([...analysis.points!, point]);
       analysis.samples = (analysis.samples ?? 0) + 1;

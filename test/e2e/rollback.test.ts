@@ -185,21 +185,23 @@ test("good2 (equally lean) while viewers swing: Passed, promoted, rolled to the 
   fleetPods = stable.map((p) => p.name).sort();
 });
 
-test("a canary whose pprof answers 401: Inconclusive, ScrapeFailed, canary held, fleet untouched", { timeout: 240_000 }, async () => {
+test("a canary whose pprof answers 401, garbage or never: Inconclusive, ScrapeFailed, canary held, fleet untouched", { timeout: 360_000 }, async () => {
   const { kc, operator } = world();
-  await patchSpec({ image: IMAGE("pprof-401") });
-  await readyPods(kc, NAME, "canary", 1, 90_000);
-  const ms = await waitStatus(kc, NAME, "Inconclusive", isPhase(IMAGE("pprof-401"), "Inconclusive"), (WINDOW_S + 60) * 1000);
-  assert.equal(analysisOf(ms).reason, "InsufficientData");
-  assert.equal(ms.status.conditions.find((c: any) => c.type === "Degraded").reason, "InsufficientData");
-  assert.ok(!ms.status.rejectedImages.some((r: any) => r.image === IMAGE("pprof-401")), "missing data never rejects");
-  assert.equal(ms.status.lastGoodImage, IMAGE("good2"));
-  const events = await eventsOf(kc, NAME);
-  assert.ok(events.some((e) => e.reason === "ScrapeFailed" && /unauthorized/.test(e.message)), events.map((e) => `${e.reason}: ${e.message}`).join("\n"));
-  assert.ok(sumSamples(await operator.metricsText(), "mediafleet_scrape_errors_total", { reason: "unauthorized" }) >= 1);
-  await new Promise((r) => setTimeout(r, 2 * INTERVAL_S * 1000));
-  assert.deepEqual(await deploymentNames(kc, NAME), [NAME, `${NAME}-baseline`, `${NAME}-canary`].sort(), "held, not promoted, not removed");
-  await fleetUntouched();
+  for (const [tag, reason] of [["pprof-401", "unauthorized"], ["pprof-garbage", "malformed"], ["pprof-stall", "timeout"]] as const) {
+    await patchSpec({ image: IMAGE(tag) });
+    const ms = await waitStatus(kc, NAME, `${tag} Inconclusive`, isPhase(IMAGE(tag), "Inconclusive"), (WINDOW_S + 90) * 1000);
+    assert.equal(analysisOf(ms).reason, "InsufficientData", tag);
+    assert.equal(ms.status.conditions.find((c: any) => c.type === "Degraded").reason, "InsufficientData");
+    assert.ok(!(ms.status.rejectedImages ?? []).some((r: any) => r.image === IMAGE(tag)), `${tag}: missing data never rejects`);
+    assert.equal(ms.status.lastGoodImage, IMAGE("good2"));
+    const events = await eventsOf(kc, NAME);
+    assert.ok(events.some((e) => e.reason === "ScrapeFailed" && e.message.includes(reason)), `${tag}: ${events.filter((e) => e.reason === "ScrapeFailed").map((e) => e.message).join("\n")}`);
+    assert.ok(sumSamples(await operator.metricsText(), "mediafleet_scrape_errors_total", { reason }) >= 1, `${tag}: scrape_errors_total{reason=${reason}}`);
+    await new Promise((r) => setTimeout(r, 2 * INTERVAL_S * 1000));
+    assert.deepEqual(await deploymentNames(kc, NAME), [NAME, `${NAME}-baseline`, `${NAME}-canary`].sort(), `${tag}: held, not promoted, not removed`);
+    assert.equal((await mediaServer(kc, NAME)).status.analysis.phase, "Inconclusive", `${tag}: stays held`);
+    await fleetUntouched();
+  }
 });
 
 test("a canary that leaks until it is OOM-killed, and one that crash-loops: Failed (not 'not enough data'), fleet untouched", { timeout: 240_000 }, async () => {
