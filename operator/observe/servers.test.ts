@@ -15,13 +15,14 @@ test("GET /metrics -> the operator's counters in Prometheus text", async (t) => 
   const metrics = createOperatorMetrics({ defaultMetrics: false });
   metrics.reconcileTotal.inc({ result: "success" });
   metrics.kubeRequestsTotal.inc({ verb: "apply", resource: "deployments" });
+  metrics.scrapeErrorsTotal.inc({ reason: "unauthorized" });
   const running = await startMetricsServer({ host: "127.0.0.1", port: 0 }, metrics.registry);
   t.after(() => running.close());
   const body = await (await fetch(`http://127.0.0.1:${running.address.port}/metrics`)).text();
   assert.match(body, /mediafleet_reconcile_total\{result="success"\} 1/);
   assert.match(body, /mediafleet_kube_requests_total\{verb="apply",resource="deployments"\} 1/);
   assert.match(body, /mediafleet_rollbacks_total 0/);
-  assert.match(body, /mediafleet_scrape_errors_total 0/);
+  assert.match(body, /mediafleet_scrape_errors_total\{reason="unauthorized"\} 1/);
   assert.match(body, /mediafleet_reconcile_duration_seconds_bucket/);
 });
 
