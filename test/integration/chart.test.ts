@@ -118,7 +118,7 @@ test("operator Deployment: 2 replicas, node entrypoint, probes on :8081, metrics
   assert.equal(pod.serviceAccountName, one(await render(), "ServiceAccount").metadata.name);
 });
 
-test("ClusterRole: exactly the verbs the operator uses, no wildcards, Secrets get-only", async () => {
+test("ClusterRole: exactly the verbs the operator uses, no wildcards, Secrets get and create only", async () => {
   const rules = one(await render(), "ClusterRole").rules as Obj[];
   const flat = rules.flatMap((r) => r.apiGroups.flatMap((g: string) => r.resources.flatMap((res: string) => r.verbs.map((v: string) => `${g || "core"}/${res}:${v}`)))).sort();
   for (const entry of flat) assert.doesNotMatch(entry, /\*/);
@@ -200,11 +200,17 @@ test("real API server: dry runs, helm install, and the ServiceAccount can do exa
     ["list", "pods"],
     ["create", "events.events.k8s.io"],
     ["get", "secrets"],
+    ["create", "secrets"],
+    ["delete", "deployments.apps"],
+    ["patch", "mediaservers.mediafleet.io"],
     ["update", "leases.coordination.k8s.io", NAMESPACE],
   ];
   const denied: Array<[string, string, string?]> = [
     ["delete", "mediaservers.mediafleet.io"],
     ["list", "secrets"],
+    ["watch", "secrets"],
+    ["update", "secrets"],
+    ["delete", "secrets"],
     ["delete", "pods"],
     ["create", "pods"],
     ["update", "leases.coordination.k8s.io", "default"],

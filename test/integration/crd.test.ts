@@ -64,7 +64,7 @@ test("the sample MediaServer is accepted and defaulted by the API server like th
 test("minimal {image} -> DESIGN.md defaults filled in by the API server", async () => {
   await kubectlOk(["apply", "-f", "-"], manifest("minimal", { image: "media-node:1" }));
   const { spec } = JSON.parse(await kubectlOk(["get", "msrv", "minimal", "-o", "json"]));
-  assert.deepEqual(spec.rollback, { enabled: true, maxHeapRegressionPercent: 20, interval: "30s", window: "5m", minSamples: 6, bakeTime: "10m", normalizeBy: "viewers" });
+  assert.deepEqual(spec.rollback, { enabled: true, maxHeapRegressionPercent: 20, minRegressionMiB: 8, interval: "30s", window: "5m", minSamples: 6, bakeTime: "10m", progressDeadline: "5m", normalizeBy: "viewers" });
   assert.equal(spec.webrtc.nack.mode, "shared");
   assert.equal(spec.webrtc.mdns.mode, "off");
   assert.equal(spec.replicas, 1);
@@ -122,12 +122,20 @@ test("status subresource keeps every status field the operator writes", async ()
     replicas: 2,
     readyReplicas: 1,
     selector: "app.kubernetes.io/instance=sample,app.kubernetes.io/name=media-node",
-    currentImage: "media-node:2",
+    currentImage: "media-node:1",
+    currentConfigHash: "a".repeat(64),
     lastGoodImage: "media-node:1",
+    lastGoodRevision: { image: "media-node:1", configHash: "a".repeat(64), promotedAt: "2025-12-31T00:00:00Z", fixedBytes: 30_000_000, bytesPerViewer: 50_000 },
     analysis: {
       image: "media-node:2",
+      configHash: "b".repeat(64),
       phase: "Failed",
+      reason: "HeapRegression",
+      mode: "canary",
       startedAt: "2026-01-01T00:00:00Z",
+      readyAt: "2026-01-01T00:00:20Z",
+      finishedAt: "2026-01-01T00:05:20Z",
+      points: [{ t: 0, canaryBytes: 50_000_000, canaryViewers: 10, baselineBytes: 44_000_000, baselineViewers: 10 }],
       samples: 6,
       heapInuseBytes: 180_600_000,
       baselineHeapInuseBytes: 44_500_000,
@@ -135,7 +143,7 @@ test("status subresource keeps every status field the operator writes", async ()
       message: "heap grew",
       topGrowth: [{ function: "NackBuffer.push", location: "fanout/nack.ts:42", baselineBytes: 0, currentBytes: 113_700_000, growthBytes: 113_700_000 }],
     },
-    rejectedImages: [{ image: "media-node:2", reason: "HeapRegression", at: "2026-01-01T00:10:00Z", heapInuseBytes: 180_600_000, baselineHeapInuseBytes: 44_500_000, regressionPercent: 305.8 }],
+    rejectedImages: [{ image: "media-node:2", configHash: "b".repeat(64), message: "canary over baseline", reason: "HeapRegression", at: "2026-01-01T00:10:00Z", heapInuseBytes: 180_600_000, baselineHeapInuseBytes: 44_500_000, regressionPercent: 305.8 }],
     conditions: [
       { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "1/2 ready", lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 1 },
       { type: "Degraded", status: "True", reason: "RolledBack", message: "media-node:2 rolled back", lastTransitionTime: "2026-01-01T00:10:00Z", observedGeneration: 1 },
