@@ -1,8 +1,8 @@
 /**
  * media-node entrypoint: `node dist/media-node/main.js --config FILE` (or env
  * MEDIA_NODE_CONFIG). `--demo` (or MEDIA_NODE_DEMO=1) adds a path "demo" fed by the
- * built-in test pattern. A bad config prints every problem with its field path and exits
- * 1 before anything listens; SIGTERM/SIGINT drain and exit 0 within 10 s.
+ * built-in test pattern. A bad config (or a path's token file that cannot be read) prints the
+ * problem with its field path and exits 1 before anything listens; SIGTERM/SIGINT drain and exit 0 within 10 s.
  */
 // FIRST: heap sampling must start before werift and the rest load, so they show up in profiles.
 import "./bufferPool.js"; // before anything allocates: small slabs, see the file
@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
   node = await startMediaNode({ config, logger, metrics }).catch((error: unknown) => {
+    // A config problem found at start (a token file) reads like one found while loading.
+    if (error instanceof ConfigError) process.stderr.write(`media-node: ${error.message}\n`);
     logger.fatal({ err: error }, "media node failed to start");
     process.exit(1);
   });

@@ -11,6 +11,7 @@ import { assertWeriftSeams, createReportScheduler } from "./fanout/index.js";
 import { installRtcpCompoundBounds } from "./fanout/rtcpCompound.js";
 import { renderPlayerPage, renderPublisherPage, PAGE_HEADERS } from "./http/pages/pages.js";
 import { createHttpServer, type PageHandler } from "./http/server.js";
+import { loadPathTokens, type TokenFileEvents } from "./http/tokenSource.js";
 import { startRtpIngest, type RtpIngest } from "./ingest/rtp-ingest.js";
 import { startTestPattern, type TestPattern } from "./ingest/test-pattern.js";
 import { startIceEndpoint, type IceEventSink } from "./ice/endpoint.js";
@@ -62,8 +63,22 @@ function iceMetrics(metrics: MediaNodeMetrics): IceEventSink {
   };
 }
 
+/** A failed re-read is counted every time and logged once per run of failures. */
+function tokenFileEvents(metrics: MediaNodeMetrics, logger: Logger) {
+  return (path: string, field: string): TokenFileEvents => ({
+    readFailed(error, first) {
+      metrics.tokenFileErrors.inc({ path, field });
+      if (first) logger.warn({ path, field, err: error.message }, "token file unreadable; the last good token stays in force");
+    },
+    reloaded: () => logger.info({ path, field }, "token file changed; new token in force"),
+  });
+}
+
 export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNode> {
   const { config, logger, metrics } = options;
+  // Before anything listens: a path whose token file cannot be read must not start unguarded
+  // (throws a ConfigError naming the field and the file).
+  const tokens = loadPathTokens(config.paths, { events: tokenFileEvents(metrics, logger) });
   const fanout = fanoutKindFromEnv(options.env ?? process.env);
   const { webrtc } = config;
   // Fail at boot, not at the first viewer, when werift's internals moved underneath.
@@ -105,7 +120,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   let stopping: Promise<void> | undefined;
   const ingests: RtpIngest[] = [];
   const patterns: TestPattern[] = [];
-  const http = createHttpServer({ config, sessions, logger, accepting: () => accepting, ready: () => accepting, pages: servePage });
+  const http = createHttpServer({ config, sessions, tokens, logger, accepting: () => accepting, ready: () => accepting, pages: servePage });
   let observe: Awaited<ReturnType<typeof startObserveServers>> | undefined;
 
   const stop = (): Promise<void> => {

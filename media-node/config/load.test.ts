@@ -89,3 +89,11 @@ test("a path may use a test pattern source but not together with rtp", () => {
   assert.equal(config.paths[0]!.source!.testPattern!.fps, 30);
   assert.throws(() => parseConfigText("paths: [{name: d, source: {testPattern: {}, rtp: {port: 5004, codec: VP8}}}]"), /paths\.0\.source: rtp and testPattern are exclusive/);
 });
+
+test("a path's token comes from the file or from the config, never both; token files are absolute paths", () => {
+  const config = parseConfigText("paths: [{name: a, publishToken: p, readTokenFile: /var/run/tokens/read}]");
+  assert.equal(config.paths[0]!.readTokenFile, "/var/run/tokens/read");
+  assert.throws(() => parseConfigText("paths: [{name: a}, {name: b, readToken: r, readTokenFile: /t/read}]"), /paths\.1\.readTokenFile: readToken and readTokenFile are exclusive/);
+  assert.throws(() => parseConfigText("paths: [{name: a, publishToken: p, publishTokenFile: /t/pub}]"), /paths\.0\.publishTokenFile: publishToken and publishTokenFile are exclusive/);
+  assert.throws(() => parseConfigText("paths: [{name: a, readTokenFile: tokens/read}]"), /paths\.0\.readTokenFile: must match pattern/);
+});

@@ -38,6 +38,10 @@ function crossFieldProblems(config: MediaNodeConfig): string[] {
     if (names.has(path.name)) problems.push(`paths.${i}.name: duplicate path name "${path.name}"`);
     names.add(path.name);
     if (path.source?.rtp && path.source.testPattern) problems.push(`paths.${i}.source: rtp and testPattern are exclusive`);
+    // One source per token: two would leave a reader guessing which one is in force.
+    for (const [inline, file] of [["publishToken", "publishTokenFile"], ["readToken", "readTokenFile"]] as const) {
+      if (path[inline] !== undefined && path[file] !== undefined) problems.push(`paths.${i}.${file}: ${inline} and ${file} are exclusive (set one)`);
+    }
     const port = path.source?.rtp?.port;
     if (port !== undefined) {
       if (rtpPorts.has(port)) problems.push(`paths.${i}.source.rtp.port: port ${port} already used by another path`);

@@ -92,6 +92,9 @@ export const testPatternSchema = {
   },
 } as const;
 
+/** Token files are absolute: the process's working directory says nothing about where a Secret is mounted. */
+export const TOKEN_FILE_PATTERN = "^/.";
+
 export const pathSchema = {
   type: "object",
   required: ["name"],
@@ -106,8 +109,10 @@ export const pathSchema = {
     },
     waitForPublisher: { type: "boolean", default: false, description: "WHEP waits for a publisher instead of answering 409" },
     maxViewers: { type: "integer", minimum: 0, description: "0 or absent: only webrtc.maxSessions limits" },
-    publishToken: { type: "string", description: "bearer token required to publish" },
-    readToken: { type: "string", description: "bearer token required to view" },
+    publishToken: { type: "string", description: "bearer token required to publish (plain YAML files; exclusive with publishTokenFile)" },
+    readToken: { type: "string", description: "bearer token required to view (plain YAML files; exclusive with readTokenFile)" },
+    publishTokenFile: { type: "string", pattern: TOKEN_FILE_PATTERN, description: "absolute path of a file holding the publish token (trimmed); re-read when it changes, so a rotated Secret needs no restart" },
+    readTokenFile: { type: "string", pattern: TOKEN_FILE_PATTERN, description: "absolute path of a file holding the read token (trimmed); re-read when it changes" },
   },
 } as const;
 

@@ -29,8 +29,12 @@ export interface PathConfig {
   source?: { rtp?: RtpSourceConfig; testPattern?: TestPatternConfig };
   waitForPublisher: boolean;
   maxViewers?: number;
+  /** Inline tokens: for a plain YAML file (a standalone node). Exclusive with the *TokenFile twin. */
   publishToken?: string;
   readToken?: string;
+  /** Absolute paths of files holding the tokens (e.g. a mounted Secret); re-read when they change. */
+  publishTokenFile?: string;
+  readTokenFile?: string;
 }
 
 export interface MediaNodeConfig {

@@ -13,12 +13,15 @@ import { readBody, requireContentType } from "./body.js";
 import { HttpError } from "./errors.js";
 import { corsHeaders, iceServerLinks } from "./respond.js";
 import { parseSdpFragment } from "./sdpfrag.js";
+import type { PathTokens } from "./tokenSource.js";
 
 export interface WebrtcHandlerDeps {
   config: MediaNodeConfig;
   sessions: SessionContext;
   /** False while draining: new sessions are refused with 503. */
   accepting: () => boolean;
+  /** Each path's tokens, inline or from files re-read when they change (./tokenSource.ts). */
+  tokens: PathTokens;
 }
 
 type Protocol = "whip" | "whep";
@@ -30,8 +33,8 @@ function pathFor(deps: WebrtcHandlerDeps, name: string) {
 }
 
 function authorize(req: IncomingMessage, deps: WebrtcHandlerDeps, pathName: string, protocol: Protocol): void {
-  const config = pathFor(deps, pathName).config;
-  checkBearer(req.headers.authorization, protocol === "whip" ? config.publishToken : config.readToken, pathName);
+  pathFor(deps, pathName);
+  checkBearer(req.headers.authorization, deps.tokens.expected(pathName, protocol === "whip" ? "publish" : "read"), pathName);
 }
 
 export function handlePreflight(res: ServerResponse, deps: WebrtcHandlerDeps, endpoint: boolean): void {

@@ -127,6 +127,7 @@ export function createMetrics(build: BuildInfo, options: { defaultMetrics?: bool
     iceDatagramsDropped: counter("mediafleet_ice_datagrams_dropped_total", "datagrams on the ICE port dropped, by reason", ["reason"]),
     malformedInput: counter("mediafleet_malformed_input_total", "malformed or unexpected input counted and dropped", ["kind", "reason"]),
     httpRequests: counter("mediafleet_http_requests_total", "HTTP requests by route and status", ["route", "status"]),
+    tokenFileErrors: counter("mediafleet_token_file_errors_total", "failed re-reads of a path's token file (the last good token stays in force)", ["path", "field"]),
     sessionsEnded: counter("mediafleet_sessions_ended_total", "sessions ended, by kind and reason", ["kind", "reason"]),
 
     setPathStatsReader(reader: () => PathStats[]) {

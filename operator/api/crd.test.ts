@@ -5,6 +5,7 @@ import { pathSchema, webrtcSchema } from "../../media-node/config/schema.js";
 import { mediaServerCrd, toStructural } from "./crd.js";
 import { driftedFiles, GENERATED_CRD_FILES, renderCrdYaml } from "./gen.js";
 import { CEL_RULES } from "./schema.js";
+import { INLINE_TOKEN_FIELDS } from "./types.js";
 
 type Node = Record<string, any>;
 const crd = mediaServerCrd() as Node;
@@ -77,7 +78,19 @@ test("spec.webrtc and spec.paths items are the media-node schemas (same fields, 
     assert.deepEqual(webrtc.properties[name].default, toStructural((field as Node).default), `default of webrtc.${name}`);
   }
   const items = root.properties.spec.properties.paths.items as Node;
-  assert.deepEqual(Object.keys(items.properties).sort(), Object.keys(pathSchema.properties).sort());
+  // ...plus the Secret references that stand for a path's tokens in a MediaServer.
+  assert.deepEqual(Object.keys(items.properties).sort(), [...Object.keys(pathSchema.properties), "publishTokenSecret", "readTokenSecret"].sort());
+});
+
+test("a path's inline token fields stay declared (else the API server would prune them silently) and a CEL rule refuses each", () => {
+  const items = root.properties.spec.properties.paths.items as Node;
+  const rules = (items["x-kubernetes-validations"] as Node[]).map((r) => [r.rule, r.fieldPath, r.reason]);
+  for (const field of INLINE_TOKEN_FIELDS) {
+    assert.equal(items.properties[field].type, "string");
+    assert.deepEqual(rules.find((r) => r[1] === `.${field}`), [`!has(self.${field})`, `.${field}`, "FieldValueForbidden"]);
+  }
+  assert.equal(items.properties.readTokenSecret.properties.key.default, "token");
+  assert.deepEqual(items.properties.readTokenSecret.required, ["name"]);
 });
 
 test("every CEL rule of the schema is in the CRD, and nothing else", () => {

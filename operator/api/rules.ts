@@ -5,7 +5,7 @@
  */
 import { parseDuration } from "../../media-node/config/duration.js";
 import { CEL_RULES, DURATION_BOUNDS } from "./schema.js";
-import type { MediaServerSpec } from "./types.js";
+import type { InlineTokenField, MediaServerSpec } from "./types.js";
 
 export interface FieldProblem {
   /** Kubernetes-style field path, e.g. `spec.rollback.minSamples` or `spec.paths[2].source.rtp.port`. */
@@ -35,6 +35,12 @@ const CEL_RULES_BY_KEY: Record<keyof typeof DURATION_BOUNDS, string> = {
 
 const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
+/** The schema declares the inline token fields (so they are not pruned); this refuses them. */
+function inlineToken(field: InlineTokenField, message: string): Check {
+  return (spec) =>
+    spec.paths.flatMap((path, i) => (Object.hasOwn(path, field) ? [{ path: `spec.paths[${i}].${field}`, message }] : []));
+}
+
 export const CROSS_FIELD_CHECKS: Record<Exclude<keyof typeof CEL_RULES, "nameLength">, Check> = {
   additionalHostsRequired: (spec) =>
     spec.webrtc.ipsFromInterfaces || spec.webrtc.additionalHosts.length > 0
@@ -52,6 +58,10 @@ export const CROSS_FIELD_CHECKS: Record<Exclude<keyof typeof CEL_RULES, "nameLen
     });
     return problems;
   },
+  publishTokenForbidden: inlineToken("publishToken", CEL_RULES.publishTokenForbidden.message),
+  readTokenForbidden: inlineToken("readToken", CEL_RULES.readTokenForbidden.message),
+  publishTokenFileForbidden: inlineToken("publishTokenFile", CEL_RULES.publishTokenFileForbidden.message),
+  readTokenFileForbidden: inlineToken("readTokenFile", CEL_RULES.readTokenFileForbidden.message),
   sourceExclusive: (spec) =>
     spec.paths.flatMap((path, i) =>
       path.source?.rtp && path.source.testPattern ? [{ path: `spec.paths[${i}].source`, message: CEL_RULES.sourceExclusive.message }] : [],

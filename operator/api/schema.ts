@@ -6,12 +6,13 @@
  *
  * Cross-field rules live in `x-kubernetes-validations` (CEL, run by the API server) and are
  * re-implemented for the operator in ./rules.ts; a test keeps the two lists in step by name.
- * The only changes made to the imported media-node schemas are bounds (maxLength, maxItems)
- * that the API server's CEL cost estimator needs; the CRD is therefore a little stricter than
- * the YAML file, never looser.
+ * The changes made to the imported media-node schemas are bounds (maxLength, maxItems) that
+ * the API server's CEL cost estimator needs, and a path's tokens: a MediaServer names a Secret
+ * (`publishTokenSecret`, `readTokenSecret`) and is refused when it carries a token or a token
+ * file itself. The CRD is therefore stricter than the YAML file, never looser.
  */
 import { DURATION_PATTERN, pathSchema, webrtcSchema } from "../../media-node/config/schema.js";
-import { NORMALIZE_BY, SERVICE_TYPES } from "./types.js";
+import { INLINE_TOKEN_FIELDS, NORMALIZE_BY, SERVICE_TYPES, type InlineTokenField } from "./types.js";
 
 type Schema = Record<string, unknown>;
 
@@ -64,6 +65,27 @@ function durationRule(block: string, field: string): CelRule {
   };
 }
 
+/** The Secret reference that replaces an inline token field in a MediaServer. */
+export const TOKEN_SECRET_FIELD: Record<InlineTokenField, "publishTokenSecret" | "readTokenSecret"> = {
+  publishToken: "publishTokenSecret",
+  publishTokenFile: "publishTokenSecret",
+  readToken: "readTokenSecret",
+  readTokenFile: "readTokenSecret",
+};
+
+function inlineTokenRule(field: InlineTokenField): CelRule {
+  const secret = TOKEN_SECRET_FIELD[field];
+  return {
+    name: `paths.${field}.forbidden`,
+    rule: `!has(self.${field})`,
+    message: field.endsWith("File")
+      ? `token files are the operator's to set: name the Secret holding the token in ${secret} {name, key}`
+      : `tokens are never written in a MediaServer (a rollback would bring a revoked one back): put the token in a Secret and name it in ${secret} {name, key}`,
+    fieldPath: `.${field}`,
+    reason: "FieldValueForbidden",
+  };
+}
+
 export const CEL_RULES = {
   additionalHostsRequired: {
     name: "webrtc.additionalHosts.required",
@@ -80,6 +102,10 @@ export const CEL_RULES = {
     // FieldValueDuplicate would print the value ("array") instead of this message.
     reason: "FieldValueInvalid",
   },
+  publishTokenForbidden: inlineTokenRule("publishToken"),
+  readTokenForbidden: inlineTokenRule("readToken"),
+  publishTokenFileForbidden: inlineTokenRule("publishTokenFile"),
+  readTokenFileForbidden: inlineTokenRule("readTokenFile"),
   sourceExclusive: {
     name: "paths.source.exclusive",
     rule: "!(has(self.rtp) && has(self.testPattern))",
@@ -123,10 +149,33 @@ function webrtcBlock(): Schema {
   return { ...webrtc, ...cel(CEL_RULES.additionalHostsRequired, CEL_RULES.rtcpRange) };
 }
 
+/** Kubernetes object names (DNS-1123 subdomain): no "/" and never "." or "..", so a name is one safe path segment. */
+const SECRET_NAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+/** Secret data keys: [-._a-zA-Z0-9]+, not "." nor "..", not starting with ".." (written without lookahead, which RE2 lacks). */
+const SECRET_KEY_PATTERN = "^([-_a-zA-Z0-9][-._a-zA-Z0-9]*|\\.[-_a-zA-Z0-9][-._a-zA-Z0-9]*)$";
+
+const tokenSecretRef = (action: string) => ({
+  type: "object",
+  additionalProperties: false,
+  required: ["name"],
+  description: `Secret (in the MediaServer's namespace) holding the bearer token required to ${action}. Mounted into the pods and re-read there when it changes; only which Secret and key is part of the revision, never the token.`,
+  properties: {
+    name: { type: "string", minLength: 1, maxLength: 253, pattern: SECRET_NAME_PATTERN },
+    key: { type: "string", minLength: 1, maxLength: 253, pattern: SECRET_KEY_PATTERN, default: "token" },
+  },
+});
+
 function pathsBlock(): Schema {
   const item = clone(pathSchema);
   const props = item.properties as Record<string, Schema>;
   props.source = { ...props.source, ...cel(CEL_RULES.sourceExclusive) };
+  // Declared only to be refused by name (see INLINE_TOKEN_FIELDS).
+  for (const field of INLINE_TOKEN_FIELDS) {
+    props[field] = { type: "string", maxLength: 4096, description: `not accepted in a MediaServer: use ${TOKEN_SECRET_FIELD[field]}` };
+  }
+  props.publishTokenSecret = tokenSecretRef("publish (WHIP)");
+  props.readTokenSecret = tokenSecretRef("view (WHEP)");
+  Object.assign(item, cel(CEL_RULES.publishTokenForbidden, CEL_RULES.readTokenForbidden, CEL_RULES.publishTokenFileForbidden, CEL_RULES.readTokenFileForbidden));
   return {
     type: "array",
     default: [],

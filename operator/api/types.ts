@@ -26,6 +26,7 @@ export type NormalizeBy = (typeof NORMALIZE_BY)[number];
 export const ANALYSIS_PHASES = ["Running", "Passed", "Failed", "Inconclusive"] as const;
 export type AnalysisPhase = (typeof ANALYSIS_PHASES)[number];
 
+/** `PathConfig` is a path as the media node reads it (the rendered ConfigMap); `MediaServerPath` as a MediaServer writes it. */
 export type { IceServer, MdnsMode, NackMode, PathConfig, WebrtcConfig };
 
 /** A resource quantity as Kubernetes writes it: "500m", "256Mi", or a bare number. */
@@ -39,6 +40,21 @@ export interface ResourceRequirements {
 export interface SecretKeyRef {
   name: string;
   key: string;
+}
+
+/**
+ * Token fields of a media-node path that a MediaServer never carries: a token in the spec would
+ * sit in the CR and in the revision's ConfigMap, and a rollback would bring a revoked one back.
+ * The CRD keeps them only to refuse them by name (an unknown field would be pruned silently).
+ */
+export const INLINE_TOKEN_FIELDS = ["publishToken", "readToken", "publishTokenFile", "readTokenFile"] as const;
+export type InlineTokenField = (typeof INLINE_TOKEN_FIELDS)[number];
+
+/** A path of a MediaServer: the media node's path, its tokens named by Secret (the operator mounts them as files). */
+export interface MediaServerPath extends Omit<PathConfig, InlineTokenField> {
+  /** `key` defaults to "token". */
+  publishTokenSecret?: SecretKeyRef;
+  readTokenSecret?: SecretKeyRef;
 }
 
 export interface ProfilingSpec {
@@ -71,7 +87,7 @@ export interface MediaServerSpec {
   image: string;
   replicas: number;
   webrtc: WebrtcConfig;
-  paths: PathConfig[];
+  paths: MediaServerPath[];
   service: ServiceSpec;
   hostNetwork: boolean;
   resources?: ResourceRequirements;

@@ -139,3 +139,25 @@ test("every CEL rule except the metadata one has a TypeScript twin", () => {
   const celNames = Object.keys(CEL_RULES).filter((name) => name !== "nameLength").sort();
   assert.deepEqual(Object.keys(CROSS_FIELD_CHECKS).sort(), celNames);
 });
+
+test("a token in the CR -> refused naming spec.paths[0].publishToken (CEL twin); so is a token file", () => {
+  const problems = problemsOf(validateSpec(withSpec({ paths: [{ name: "a", publishToken: "s3cret" }] })));
+  assert.deepEqual(problems, [{ path: "spec.paths[0].publishToken", message: CEL_RULES.publishTokenForbidden.message }]);
+  assert.match(problems[0]!.message, /publishTokenSecret/);
+  const files = problemsOf(validateSpec(withSpec({ paths: [{ name: "a" }, { name: "b", readToken: "r", readTokenFile: "/etc/passwd" }] })));
+  assert.deepEqual(files.map((p) => p.path), ["spec.paths[1].readToken", "spec.paths[1].readTokenFile"]);
+});
+
+test("a path's token Secrets: key defaults to token; names and keys must be one safe path segment", () => {
+  const result = validateSpec(withSpec({ paths: [{ name: "a", readTokenSecret: { name: "viewers" }, publishTokenSecret: { name: "cam.tokens", key: "publish" } }] }));
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+  assert.deepEqual(result.spec.paths[0]!.readTokenSecret, { name: "viewers", key: "token" });
+  assert.deepEqual(result.spec.paths[0]!.publishTokenSecret, { name: "cam.tokens", key: "publish" });
+  const bad = (ref: Record<string, unknown>) => problemsOf(validateSpec(withSpec({ paths: [{ name: "a", readTokenSecret: ref }] }))).map((p) => p.path);
+  assert.deepEqual(bad({ name: "../etc" }), ["spec.paths[0].readTokenSecret.name"]);
+  assert.deepEqual(bad({ name: "Viewers" }), ["spec.paths[0].readTokenSecret.name"]);
+  assert.deepEqual(bad({ name: "v", key: ".." }), ["spec.paths[0].readTokenSecret.key"]);
+  assert.deepEqual(bad({ name: "v", key: "a/b" }), ["spec.paths[0].readTokenSecret.key"]);
+  assert.deepEqual(bad({ key: "token" }), ["spec.paths[0].readTokenSecret.name"]);
+  assert.ok(validateSpec(withSpec({ paths: [{ name: "a", readTokenSecret: { name: "v", key: ".hidden_key-1" } }] })).ok);
+});

@@ -1,9 +1,10 @@
 /** The Deployment running media-node for one MediaServer (pure). */
 import type { V1Container, V1Deployment, V1EnvVar, V1SecurityContext, V1PodSecurityContext } from "@kubernetes/client-node";
-import type { MediaServer, MediaServerSpec } from "../api/types.js";
-import { CONFIG_FILE_PATH, CONFIG_MOUNT_DIR, HTTP_PORT, METRICS_PORT } from "./config.js";
+import type { MediaServer } from "../api/types.js";
+import { CONFIG_FILE_PATH, CONFIG_MOUNT_DIR, HTTP_PORT, METRICS_PORT, type RevisionSpec } from "./config.js";
 import { commonLabels, ownerReference, selectorLabels } from "./labels.js";
 import { REVISION_LABEL, ROLE_LABEL, revisionKey } from "./revision.js";
+import { nodePath, tokenMounts, type TokenMounts } from "./tokens.js";
 
 /** stable: the fleet (last good revision); canary: the revision under analysis; baseline: a fresh pod of the last good one. */
 export type PodRole = "stable" | "canary" | "baseline";
@@ -29,7 +30,8 @@ export const RUN_AS_USER = 10001;
 
 export interface DeploymentInput {
   ms: MediaServer;
-  spec: MediaServerSpec;
+  /** The spec with the revision's config in place (its paths say which token Secrets to mount). */
+  spec: RevisionSpec;
   image: string;
   configMapName: string;
   configHash: string;
@@ -58,7 +60,7 @@ const podSecurityContext: V1PodSecurityContext = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
-function env(ms: MediaServer, spec: MediaServerSpec, image: string): V1EnvVar[] {
+function env(ms: MediaServer, spec: RevisionSpec, image: string): V1EnvVar[] {
   const vars: V1EnvVar[] = [
     { name: "MEDIAFLEET_IMAGE", value: image },
     { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
@@ -78,7 +80,7 @@ function env(ms: MediaServer, spec: MediaServerSpec, image: string): V1EnvVar[] 
   return vars;
 }
 
-function container(ms: MediaServer, spec: MediaServerSpec, image: string): V1Container {
+function container(ms: MediaServer, spec: RevisionSpec, image: string, tokens: TokenMounts): V1Container {
   const hostPort = (port: number) => (spec.hostNetwork ? { hostPort: port } : {});
   const probe = (path: string, periodSeconds: number) => ({
     httpGet: { path, port: HTTP_PORT, scheme: "HTTP" },
@@ -99,7 +101,7 @@ function container(ms: MediaServer, spec: MediaServerSpec, image: string): V1Con
       { name: "pprof", containerPort: spec.profiling.port, protocol: "TCP", ...hostPort(spec.profiling.port) },
     ],
     env: env(ms, spec, image),
-    volumeMounts: [{ name: "config", mountPath: CONFIG_MOUNT_DIR, readOnly: true }],
+    volumeMounts: [{ name: "config", mountPath: CONFIG_MOUNT_DIR, readOnly: true }, ...tokens.mounts],
     readinessProbe: probe("/readyz", 5),
     livenessProbe: { ...probe("/healthz", 10), initialDelaySeconds: 5 },
     securityContext: containerSecurityContext,
@@ -114,6 +116,8 @@ export function buildDeployment({ ms, spec, image, configMapName, configHash, ro
   // select their role too; their pods also match the fleet's selector, which is harmless: a
   // ReplicaSet only counts pods it controls. The public Service sends new sessions to all of them.
   const selector = role === "stable" ? selectorLabels(name) : { ...selectorLabels(name), [ROLE_LABEL]: role };
+  // Mounted whole, never by subPath: the kubelet then updates the files when a token is rotated.
+  const tokens = tokenMounts(spec.paths.map(nodePath));
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -132,8 +136,8 @@ export function buildDeployment({ ms, spec, image, configMapName, configHash, ro
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 15,
           securityContext: podSecurityContext,
-          containers: [container(ms, spec, image)],
-          volumes: [{ name: "config", configMap: { name: configMapName } }],
+          containers: [container(ms, spec, image, tokens)],
+          volumes: [{ name: "config", configMap: { name: configMapName } }, ...tokens.volumes],
         },
       },
     },

@@ -5,7 +5,7 @@ import { validateConfig } from "../../media-node/config/load.js";
 import { sampleMediaServer } from "../api/sample.js";
 import type { MediaServer } from "../api/types.js";
 import { InvalidSpecError } from "../api/validate.js";
-import { CONFIG_FILE_KEY, CONFIG_HASH_ANNOTATION, desiredObjects, selectorString, versionFromImage } from "./index.js";
+import { CONFIG_FILE_KEY, CONFIG_HASH_ANNOTATION, desiredObjects, revisionOf, selectorString, versionFromImage } from "./index.js";
 
 function withSpec(patch: (spec: Record<string, any>) => void): MediaServer {
   const ms = sampleMediaServer();
@@ -249,4 +249,74 @@ test("versionFromImage: tag, digest, no tag, registry port", () => {
   assert.equal(versionFromImage("registry:5000/media-node:v2"), "v2");
   assert.equal(versionFromImage("m@sha256:0123456789abcdef0123"), "sha256-0123456789ab");
   assert.equal(versionFromImage(`m:${"x".repeat(80)}`).length, 63);
+});
+
+const withTokens = (paths: Array<Record<string, unknown>>) => withSpec((s) => (s.paths = paths));
+const podSpec = (d: ReturnType<typeof desiredObjects>) => d.deployment.spec!.template.spec!;
+
+test("a path's readTokenSecret -> the ConfigMap names the mounted file (no token), the pod mounts that Secret read-only, only that key", () => {
+  const d = desiredObjects(withTokens([{ name: "cam1", readTokenSecret: { name: "viewers" } }]));
+  const text = d.configMap.data![CONFIG_FILE_KEY]!;
+  const config = validateConfig(parse(text));
+  assert.equal(config.paths[0]!.readTokenFile, "/var/run/mediafleet/tokens/viewers/token");
+  assert.equal(config.paths[0]!.readToken, undefined);
+  assert.doesNotMatch(text, /TokenSecret|readToken:|publishToken:/, "neither the reference form nor an inline token");
+  const pod = podSpec(d);
+  const volume = pod.volumes!.find((v) => v.secret)!;
+  assert.match(volume.name, /^token-[0-9a-f]{12}$/);
+  assert.deepEqual(volume.secret, { secretName: "viewers", defaultMode: 0o440, items: [{ key: "token", path: "token" }] });
+  assert.deepEqual(pod.containers[0]!.volumeMounts, [
+    { name: "config", mountPath: "/etc/mediafleet", readOnly: true },
+    { name: volume.name, mountPath: "/var/run/mediafleet/tokens/viewers", readOnly: true },
+  ]);
+  assert.ok(!pod.containers[0]!.volumeMounts!.some((m) => m.subPath), "no subPath: the kubelet updates a rotated Secret in place");
+});
+
+test("paths sharing a Secret -> one volume with the keys they read; another Secret -> its own volume, names unique DNS labels", () => {
+  const d = desiredObjects(withTokens([
+    { name: "a", publishTokenSecret: { name: "cams", key: "publish" }, readTokenSecret: { name: "cams", key: "read" } },
+    { name: "b", readTokenSecret: { name: "cams", key: "read" } },
+    { name: "c", publishTokenSecret: { name: `${"x".repeat(60)}.${"y".repeat(60)}.example` } },
+  ]));
+  const volumes = podSpec(d).volumes!.filter((v) => v.secret);
+  assert.deepEqual(volumes.map((v) => v.secret!.secretName), ["cams", `${"x".repeat(60)}.${"y".repeat(60)}.example`]);
+  assert.deepEqual(volumes[0]!.secret!.items, [{ key: "publish", path: "publish" }, { key: "read", path: "read" }]);
+  for (const v of podSpec(d).volumes!) assert.match(v.name, /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+  assert.equal(new Set(podSpec(d).volumes!.map((v) => v.name)).size, 3);
+  const config = validateConfig(parse(d.configMap.data![CONFIG_FILE_KEY]!));
+  assert.deepEqual(config.paths.map((p) => [p.publishTokenFile, p.readTokenFile]), [
+    ["/var/run/mediafleet/tokens/cams/publish", "/var/run/mediafleet/tokens/cams/read"],
+    [undefined, "/var/run/mediafleet/tokens/cams/read"],
+    [`/var/run/mediafleet/tokens/${"x".repeat(60)}.${"y".repeat(60)}.example/token`, undefined],
+  ]);
+});
+
+test("the config hash depends on which Secret and key a path reads, never on the token (no input carries it)", () => {
+  const ref = (secret: Record<string, unknown>) => podHash(desiredObjects(withTokens([{ name: "a", readTokenSecret: secret }])));
+  const base = ref({ name: "viewers" });
+  // desiredObjects reads no Secret: a rotated token is not an input, so it changes no revision.
+  assert.equal(ref({ name: "viewers", key: "token" }), base, "the defaulted key is the same reference");
+  assert.notEqual(ref({ name: "viewers", key: "other" }), base);
+  assert.notEqual(ref({ name: "viewers-2026" }), base);
+  assert.notEqual(podHash(desiredObjects(withTokens([{ name: "a" }]))), base);
+});
+
+test("a revision restored from its ConfigMap (token files) renders the same ConfigMap and the same Secret mounts", () => {
+  const ms = withTokens([{ name: "a", readTokenSecret: { name: "viewers" } }, { name: "b", publishTokenSecret: { name: "cams", key: "pub" } }]);
+  const d = desiredObjects(ms);
+  const restored = parse(d.configMap.data![CONFIG_FILE_KEY]!) as { webrtc: never; paths: never[] };
+  const lastGood = { image: "media-node:good", config: { webrtc: restored.webrtc, paths: restored.paths } };
+  const rolledBack = desiredObjects(ms, { layout: { stable: lastGood } });
+  assert.equal(rolledBack.configHash, d.configHash);
+  assert.equal(revisionOf(d.spec, lastGood).configHash, d.configHash);
+  assert.deepEqual(rolledBack.configMap.data, d.configMap.data);
+  assert.deepEqual(podSpec(rolledBack).volumes, podSpec(d).volumes);
+  assert.deepEqual(podSpec(rolledBack).containers[0]!.volumeMounts, podSpec(d).containers[0]!.volumeMounts);
+});
+
+test("a token in the CR -> InvalidSpecError naming spec.paths[0].publishToken; nothing rendered", () => {
+  assert.throws(
+    () => desiredObjects(withTokens([{ name: "a", publishToken: "s3cret" }])),
+    (e: unknown) => e instanceof InvalidSpecError && /spec\.paths\[0\]\.publishToken: .*publishTokenSecret/.test(e.message),
+  );
 });

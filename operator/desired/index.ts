@@ -7,27 +7,33 @@
  * (the stable Deployment `<name>`) runs the last good revision, and during an analysis one
  * canary pod (`<name>-canary`, the new revision) and one baseline pod (`<name>-baseline`, the
  * last good revision) run beside it. Credentials are never in a ConfigMap: the pprof token
- * comes from a Secret.
+ * and each path's tokens come from Secrets the MediaServer names (./tokens.ts).
  */
 import type { V1ConfigMap, V1Deployment, V1Service } from "@kubernetes/client-node";
-import type { MediaServer, MediaServerSpec, PathConfig, RevisionRef, WebrtcConfig } from "../api/types.js";
+import type { MediaServer, MediaServerSpec, RevisionRef, WebrtcConfig } from "../api/types.js";
 import { normalizeSpec } from "../api/validate.js";
-import { CONFIG_FILE_KEY, configHash, mediaNodeConfigYaml } from "./config.js";
+import { CONFIG_FILE_KEY, configHash, mediaNodeConfigYaml, type RevisionSpec } from "./config.js";
+import type { RevisionPath } from "./tokens.js";
 import { buildDeployment, type PodRole } from "./deployment.js";
 import { commonLabels, ownerReference } from "./labels.js";
 import { CONFIG_HASH_LABEL } from "./revision.js";
 import { buildMetricsService, buildPublicService } from "./services.js";
 
-export { CONFIG_FILE_KEY, CONFIG_FILE_PATH, CONFIG_MOUNT_DIR, HTTP_PORT, METRICS_PORT, configHash, mediaNodeConfigDocument, mediaNodeConfigYaml } from "./config.js";
+export { CONFIG_FILE_KEY, CONFIG_FILE_PATH, CONFIG_MOUNT_DIR, HTTP_PORT, METRICS_PORT, configHash, mediaNodeConfigDocument, mediaNodeConfigYaml, type RevisionSpec } from "./config.js";
+export { TOKEN_MOUNT_ROOT, nodePath, tokenFilePath, tokenVolumeName, type RevisionPath } from "./tokens.js";
 export { CONFIG_HASH_ANNOTATION, CONTAINER_NAME, MEDIA_NODE_COMMAND, PPROF_TOKEN_KEY, deploymentName, pprofTokenSecretName, type PodRole } from "./deployment.js";
 export { APP_NAME, MANAGED_BY, SCRAPE_LABEL, commonLabels, ownerReference, selectorLabels, selectorString, versionFromImage } from "./labels.js";
 export { CONFIG_HASH_LABEL, REVISION_LABEL, ROLE_LABEL, configMapName, revisionKey } from "./revision.js";
 export { metricsServiceName } from "./services.js";
 
-/** What one Deployment runs: an image and a config (the spec's when `config` is absent). */
+/**
+ * What one Deployment runs: an image and a config (the spec's when `config` is absent). A config
+ * restored from its ConfigMap has token files where the spec has Secret references; both render
+ * to the same ConfigMap and mounts.
+ */
 export interface RevisionSource {
   image: string;
-  config?: { webrtc: WebrtcConfig; paths: PathConfig[] };
+  config?: { webrtc: WebrtcConfig; paths: RevisionPath[] };
 }
 
 export interface Layout {
@@ -69,7 +75,7 @@ export interface DesiredObjects {
 }
 
 /** The spec with a revision's config in place of its own (image and the rest stay). */
-function specFor(spec: MediaServerSpec, source: RevisionSource): MediaServerSpec {
+function specFor(spec: MediaServerSpec, source: RevisionSource): RevisionSpec {
   return source.config ? { ...spec, webrtc: source.config.webrtc, paths: source.config.paths } : spec;
 }
 
@@ -78,7 +84,7 @@ export function revisionOf(spec: MediaServerSpec, source: RevisionSource): Revis
   return { image: source.image, configHash: configHash(configData(specFor(spec, source))) };
 }
 
-function configData(spec: MediaServerSpec): Record<string, string> {
+function configData(spec: RevisionSpec): Record<string, string> {
   return { [CONFIG_FILE_KEY]: mediaNodeConfigYaml(spec) };
 }
 

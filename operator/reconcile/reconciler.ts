@@ -102,7 +102,6 @@ export class MediaServerReconciler {
     }
     const spec = validation.spec;
     const decision = await this.imagePolicy.decide({ ms, spec });
-    for (const event of decision.events ?? []) await this.emit(ms, event.type, event.reason, event.note, log);
     const desired = desiredObjects(ms, { layout: decision.layout });
     const cachedDeployment = this.options.cache.owned("Deployment", namespace, name) as (DeploymentObservation & KubeObject) | undefined;
     const deployments = [desired.stable, desired.canary, desired.baseline].flatMap((r) => (r ? [r.deployment as unknown as KubeObject] : []));
@@ -134,13 +133,16 @@ export class MediaServerReconciler {
       outcome.created.unshift(...earlier);
       this.workloadFirst.set(key, []);
     }
-    // Events are best effort and need not hold up the status write.
+    // Events are best effort and need not hold up the status write. The policy's events describe
+    // transitions its status records, so they go out only once that status is written (a first
+    // pass or a conflict decides again, and would otherwise say the same thing twice).
     const events: Promise<void>[] = [];
     if (outcome.created.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Created, `created ${outcome.created.join(", ")}`, log));
     if (outcome.updated.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Updated, `updated ${outcome.updated.join(", ")}`, log));
     if (outcome.deleted.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Deleted, `deleted ${outcome.deleted.join(", ")}`, log));
     const deployment = (outcome.deployment ?? cachedDeployment) as DeploymentObservation | undefined;
     await this.writeStatus(ms, { kind: "applied", image, deployment, desiredReplicas: spec.replicas }, decision.conditions ?? [], log, policyStatus);
+    for (const event of decision.events ?? []) events.push(this.emit(ms, event.type, event.reason, event.note, log));
     // After the status that records the new analysis: removing the annotation first would change
     // the resourceVersion, fail that write, and the retry would be lost with the annotation.
     if (decision.consumeRetry) await this.consumeRetry(ms, log);

@@ -17,6 +17,8 @@ import type { ConditionInput } from "../reconcile/conditions.js";
 import type { ImageDecision, ImagePolicy, ImagePolicyInput } from "../reconcile/imagePolicy.js";
 import { observePod, type PodObservation } from "./observe.js";
 import { plan, type Plan, type ScrapeRound } from "./plan.js";
+import { medianProfile } from "../analysis/profileMedian.js";
+import type { ProfileSites } from "../analysis/siteDiff.js";
 import { EventReasons } from "../api/conditions.js";
 
 export interface ScrapeTarget {
@@ -31,6 +33,8 @@ export interface ScrapeTarget {
 
 export interface ScrapeOutcome {
   sample?: PodSample;
+  /** Totals of the heap profile, when it was read: its external memory is current, like its sites. */
+  profile?: { externalBytes: number };
   errors: Array<{ pod: string; reason: ScrapeErrorReason; what: string; message: string }>;
 }
 
@@ -52,11 +56,13 @@ export interface RolloutPolicyOptions {
 
 interface KeyState {
   lastRoundMs: number;
-  /** Latest sample with a heap profile, per pod. */
-  profiles: Map<string, PodSample>;
+  /** The last few heap profiles per pod (sites and the external memory at the same moment), newest last. */
+  profiles: Map<string, ProfileSites[]>;
 }
 
 const SCRAPE_TIMEOUT_CAP_MS = 10_000;
+/** Profiles per pod merged for topGrowth (medianProfile): enough to drop a one-off spike. */
+const PROFILES_KEPT = 5;
 
 export class RolloutPolicy implements ImagePolicy {
   private readonly state = new Map<string, KeyState>();
@@ -135,8 +141,7 @@ export class RolloutPolicy implements ImagePolicy {
   private profilesFor(pods: PodObservation[], state: KeyState) {
     const pick = (role: "canary" | "baseline") => {
       const pod = pods.find((p) => p.role === role && !p.deleting);
-      const sample = pod ? state.profiles.get(pod.name) : undefined;
-      return sample?.sites ? { sites: sample.sites, externalBytes: sample.externalBytes } : undefined;
+      return pod ? medianProfile(state.profiles.get(pod.name) ?? []) : undefined;
     };
     const canary = pick("canary");
     const baseline = pick("baseline");
@@ -154,7 +159,13 @@ export class RolloutPolicy implements ImagePolicy {
     for (const outcome of outcomes) {
       if (!outcome.sample) continue;
       samples.push(outcome.sample);
-      if (outcome.sample.sites) state.profiles.set(outcome.sample.pod, outcome.sample);
+      // The profile's own external figure, not the after-GC one: sites and external then describe
+      // the same moment, so external growth is attributed against live Buffer counts.
+      if (outcome.sample.sites) {
+        const kept = state.profiles.get(outcome.sample.pod) ?? [];
+        kept.push({ sites: outcome.sample.sites, externalBytes: outcome.profile?.externalBytes ?? outcome.sample.externalBytes });
+        state.profiles.set(outcome.sample.pod, kept.slice(-PROFILES_KEPT));
+      }
     }
     for (const error of errors) this.options.onScrapeError?.(error.reason);
     // One event per round at most (a round is at most once per interval).
