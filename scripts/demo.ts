@@ -180,7 +180,7 @@ async function main(): Promise<number> {
     process.stdout.write(`\n== report\n${rollbackReport(final as never, rolloutAt)}\n`);
     mkdirSync(`${REPO_ROOT}/demo-results`, { recursive: true });
     const plotPath = `${REPO_ROOT}/demo-results/rollback-${new Date().toISOString().replace(/[:.]/g, "-")}.svg`;
-    writeFileSync(plotPath, renderTimeline({ title: "mediafleet: a leaky revision on one canary pod, judged against a fresh baseline, rolled back", series: recorder.all(), markers: recorder.markers }));
+    writeFileSync(plotPath, renderTimeline({ title: "a leaky revision on one canary pod, judged against a fresh baseline: rolled back", series: recorder.all(), markers: recorder.markers }));
     process.stdout.write(`plot:               ${plotPath}\n`);
     process.stdout.write(`\n$ kubectl get msrv\n${await kubectlOk(kc, ["get", "msrv", "-o", "wide"])}`);
     process.stdout.write(`\n$ kubectl describe msrv ${NAME}\n${await kubectlOk(kc, ["describe", "msrv", NAME])}`);

@@ -23,9 +23,9 @@ export interface Timeline {
 }
 
 const ROLE_COLORS: Record<string, string> = { stable: "#1f77b4", canary: "#d62728", baseline: "#2ca02c" };
-const W = 760;
-const H = 360;
-const PAD = { left: 64, right: 170, top: 36, bottom: 44 };
+const W = 900;
+const H = 380;
+const PAD = { left: 64, right: 250, top: 40, bottom: 44 };
 
 const escapeXml = (text: string) => text.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!);
 
@@ -71,7 +71,8 @@ export function renderTimeline(timeline: Timeline): string {
     out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.role === "stable" ? ' stroke-opacity="0.6"' : ""}/>`);
     const ly = PAD.top + 14 + i * 16;
     out.push(`<line x1="${W - PAD.right + 10}" x2="${W - PAD.right + 28}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`);
-    out.push(`<text x="${W - PAD.right + 32}" y="${ly}">${escapeXml(`${s.label} (${s.role})`)}</text>`);
+    const short = s.label.length > 24 ? `…${s.label.slice(-22)}` : s.label;
+    out.push(`<text x="${W - PAD.right + 32}" y="${ly}">${escapeXml(`${s.role} ${short}`)}</text>`);
   });
   out.push("</svg>");
   return out.join("\n");

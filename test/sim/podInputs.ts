@@ -48,7 +48,11 @@ export async function preparePodInputs(pod: V1Pod, volumesRoot: string, api: Sou
   for (const volume of pod.spec?.volumes ?? []) {
     const dir = join(volumesRoot, volume.name);
     await mkdir(dir, { recursive: true });
-    const files = await volumeFiles(volume, pod, { configMap, secret, api });
+    let files = await volumeFiles(volume, pod, { configMap, secret, api });
+    if (volume.configMap) {
+      const mounts = mountTable(pod, volume.name, volumesRoot);
+      files = files.map((file) => ({ ...file, content: localiseMountPaths(file.content, mounts) }));
+    }
     for (const file of files) {
       const target = normalize(join(dir, file.path));
       if (!target.startsWith(`${dir}/`)) throw new ContainerConfigError('CreateContainerConfigError', `volume ${volume.name}: bad path ${file.path}`);
@@ -153,4 +157,32 @@ function downwardFiles(items: Array<{ path: string; fieldRef?: { fieldPath: stri
     };
     return field !== undefined && field in values ? [{ path: item.path, content: values[field] ?? '', mode }] : [];
   });
+}
+
+/**
+ * In-container mount path -> local directory, for the (first) container that mounts `volume`;
+ * longest first. Paths of every volume are known before any is written: `volumesRoot/<name>`.
+ */
+export function mountTable(pod: V1Pod, volume: string, volumesRoot: string): Array<[string, string]> {
+  const container = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.volumeMounts?.some((m) => m.name === volume));
+  const mounts: Array<[string, string]> = (container?.volumeMounts ?? []).map((m) => {
+    const from = m.mountPath.length > 1 && m.mountPath.endsWith('/') ? m.mountPath.slice(0, -1) : m.mountPath;
+    const dir = join(volumesRoot, m.name);
+    return [from, m.subPath ? join(dir, m.subPath) : dir];
+  });
+  return mounts.sort((a, b) => b[0].length - a[0].length);
+}
+
+/**
+ * A ConfigMap file may name a file of another volume by its in-container path (media-node's
+ * config names its token files, mounted from Secrets). There is no mount namespace here, so
+ * such paths are rewritten to the directories the sim wrote, as argv and env are: only a
+ * whole path segment prefix (`/var/run/x` maps in `/var/run/x/token`, never in `/var/run/xy`).
+ */
+export function localiseMountPaths(text: string, mounts: Array<[string, string]>): string {
+  if (mounts.length === 0) return text;
+  const escape = (path: string) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`(?<![\\w./-])(${mounts.map(([from]) => escape(from)).join('|')})(?=/|$|[\\s"',\\]}])`, 'gm');
+  const to = new Map(mounts);
+  return text.replace(pattern, (from) => to.get(from) ?? from);
 }
