@@ -46,3 +46,13 @@ export const EventReasons = {
   Updated: "Updated",
 } as const;
 export type EventReason = (typeof EventReasons)[keyof typeof EventReasons];
+
+/** A condition as computed, before bookkeeping adds lastTransitionTime and observedGeneration. */
+export interface ConditionInput {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+}
+
+export type ConditionStatus = ConditionInput["status"];

@@ -3,17 +3,10 @@
  * lastTransitionTime moves only when its status flips, and each carries the generation it
  * was computed from.
  */
+import type { ConditionInput } from "../api/conditions.js";
 import type { Condition } from "../api/types.js";
 
-export type ConditionStatus = Condition["status"];
-
-/** A condition as computed, before bookkeeping adds lastTransitionTime and observedGeneration. */
-export interface ConditionInput {
-  type: string;
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-}
+export type { ConditionInput, ConditionStatus } from "../api/conditions.js";
 
 /**
  * Returns `conditions` with `input` set: the previous lastTransitionTime is kept unless the

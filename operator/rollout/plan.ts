@@ -23,7 +23,7 @@ import type { ProfileSites } from "../analysis/siteDiff.js";
 import { topGrowth } from "../analysis/siteDiff.js";
 import type { PodSample } from "../analysis/types.js";
 import { judge, type Verdict } from "../analysis/verdict.js";
-import type { ConditionInput } from "../reconcile/conditions.js";
+import type { ConditionInput } from "../api/conditions.js";
 import { revisionKey } from "../desired/index.js";
 import type { PodObservation } from "./observe.js";
 

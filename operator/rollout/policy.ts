@@ -13,7 +13,7 @@ import { CONFIG_FILE_KEY, configHash, configMapName, METRICS_PORT, revisionOf, t
 import type { KubeObject } from "../kube/objects.js";
 import { parseDuration } from "../../media-node/config/duration.js";
 import { RETRY_ANNOTATION } from "../api/types.js";
-import type { ConditionInput } from "../reconcile/conditions.js";
+import type { ConditionInput } from "../api/conditions.js";
 import type { ImageDecision, ImagePolicy, ImagePolicyInput } from "../reconcile/imagePolicy.js";
 import { observePod, type PodObservation } from "./observe.js";
 import { plan, type Plan, type ScrapeRound } from "./plan.js";
