@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { validateConfig } from "../../media-node/config/load.js";
 import { sampleMediaServer } from "../api/sample.js";
-import type { MediaServer } from "../api/types.js";
+import type { MediaServer, PathConfig, WebrtcConfig } from "../api/types.js";
 import { InvalidSpecError } from "../api/validate.js";
 import { CONFIG_FILE_KEY, CONFIG_HASH_ANNOTATION, desiredObjects, revisionOf, selectorString, versionFromImage } from "./index.js";
 
@@ -304,7 +304,8 @@ test("the config hash depends on which Secret and key a path reads, never on the
 test("a revision restored from its ConfigMap (token files) renders the same ConfigMap and the same Secret mounts", () => {
   const ms = withTokens([{ name: "a", readTokenSecret: { name: "viewers" } }, { name: "b", publishTokenSecret: { name: "cams", key: "pub" } }]);
   const d = desiredObjects(ms);
-  const restored = parse(d.configMap.data![CONFIG_FILE_KEY]!) as { webrtc: never; paths: never[] };
+  // As operator/rollout restores a last good config: the media-node form, token files and all.
+  const restored = parse(d.configMap.data![CONFIG_FILE_KEY]!) as { webrtc: WebrtcConfig; paths: PathConfig[] };
   const lastGood = { image: "media-node:good", config: { webrtc: restored.webrtc, paths: restored.paths } };
   const rolledBack = desiredObjects(ms, { layout: { stable: lastGood } });
   assert.equal(rolledBack.configHash, d.configHash);

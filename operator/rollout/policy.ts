@@ -132,6 +132,9 @@ export class RolloutPolicy implements ImagePolicy {
     if (!cm?.data || text === undefined || configHash(cm.data) !== hash) return undefined;
     try {
       const doc = parse(text) as { webrtc?: WebrtcConfig; paths?: PathConfig[] };
+      // A config written before tokens moved to Secrets may hold one inline: restoring it would
+      // bring back a token that may have been revoked since. Such a revision is not restorable.
+      if ((doc.paths ?? []).some((p) => p.publishToken !== undefined || p.readToken !== undefined)) return undefined;
       return doc.webrtc ? { webrtc: doc.webrtc, paths: doc.paths ?? [] } : undefined;
     } catch {
       return undefined;

@@ -93,6 +93,11 @@ const INVALID: Array<{ what: string; name?: string; spec: Record<string, unknown
   { what: "duplicate path names", spec: { image: "x", paths: [{ name: "a" }, { name: "a" }] }, path: "spec.paths[1]", message: /Duplicate value/ },
   { what: "bad quantity", spec: { image: "x", resources: { limits: { cpu: "lots" } } }, path: "spec.resources.limits.cpu", message: /should match/ },
   { what: "name too long for <name>-metrics", name: "a".repeat(56), spec: { image: "x" }, path: "metadata.name", message: /DNS-1035 label of at most 55/ },
+  // Declared and refused by CEL: an undeclared field would be pruned and the apply would "work".
+  { what: "CEL: a token in the CR", spec: { image: "x", paths: [{ name: "a", publishToken: "s3cret" }] }, path: "spec.paths[0].publishToken", message: /Forbidden: tokens are never written in a MediaServer.*publishTokenSecret/ },
+  { what: "CEL: a token file in the CR", spec: { image: "x", paths: [{ name: "a" }, { name: "b", readTokenFile: "/etc/passwd" }] }, path: "spec.paths[1].readTokenFile", message: /Forbidden: token files are the operator's to set.*readTokenSecret/ },
+  { what: "a token Secret name that is no object name", spec: { image: "x", paths: [{ name: "a", readTokenSecret: { name: "../etc" } }] }, path: "spec.paths[0].readTokenSecret.name", message: /should match/ },
+  { what: "a token Secret key ..", spec: { image: "x", paths: [{ name: "a", readTokenSecret: { name: "v", key: ".." } }] }, path: "spec.paths[0].readTokenSecret.key", message: /should match/ },
 ];
 
 for (const c of INVALID) {
@@ -109,6 +114,17 @@ for (const c of INVALID) {
     assert.ok(!local.ok && local.problems.some((p) => p.path.startsWith(c.path)), JSON.stringify(!local.ok && local.problems));
   });
 }
+
+test("a path's token Secrets are accepted and defaulted (key: token) alike by the API server and the operator", async () => {
+  const spec = { image: "x", paths: [{ name: "a", readTokenSecret: { name: "viewers" }, publishTokenSecret: { name: "cams", key: "publish" } }] };
+  await kubectlOk(["apply", "-f", "-"], manifest("tokens", spec));
+  const stored = JSON.parse(await kubectlOk(["get", "msrv", "tokens", "-o", "json"]));
+  assert.deepEqual(stored.spec.paths[0].readTokenSecret, { name: "viewers", key: "token" });
+  const local = validateMediaServer({ metadata: { name: "tokens" }, spec });
+  assert.ok(local.ok);
+  assert.deepEqual(stored.spec, local.spec);
+  await kubectlOk(["delete", "msrv", "tokens"]);
+});
 
 test("edge values both validators accept (CEL and TS agree on the boundary)", async () => {
   const spec = { image: "x", replicas: 0, rollback: { interval: "50s", window: "5m", minSamples: 6, bakeTime: "0s" }, webrtc: { rtcpReportInterval: "100ms" } };
