@@ -79,6 +79,7 @@ export class MediaServerController {
         pods: podsOf,
         configMap: (namespace, name) => this.owned.ConfigMap.get(namespace, name),
         pprofToken: (ms, spec) => tokens.tokenFor(ms, spec),
+        tokenRefused: (ms, spec) => tokens.invalidate(ms, spec),
         scrape: options.scrape ?? ((targets, scrapeOptions) => scrapeAll(targets, { ...scrapeOptions, concurrency: 8 })),
         logger: log,
         ...(options.onRollback ? { onRollback: options.onRollback } : {}),

@@ -72,11 +72,14 @@ test("no last good revision -> the fleet runs the spec (bake), promoted after ba
   assert.deepEqual(last.events.map((e) => e.reason), ["Promoted"]);
 });
 
-test("bake needs minSamples too: bakeTime over without samples keeps it Running", () => {
+test("bake needs minSamples too: bakeTime over without samples keeps it Running, and nothing new changes no status", () => {
   const first = plan(input(GOOD, undefined, [], T0));
   const later = plan(input(GOOD, { ...first.status }, [], T0 + 60_000));
   assert.equal(later.status.analysis?.phase, "Running");
   assert.equal(later.status.lastGoodRevision, undefined);
+  const again = plan(input(GOOD, { ...later.status }, [], T0 + 90_000));
+  assert.deepEqual(again.status, later.status, "a reconcile with no new sample must not write status (no hot loop)");
+  assert.deepEqual(again.conditions, later.conditions);
 });
 
 test("a new image -> fleet stays on the last good revision; one canary and one baseline with a shared analysis id; AnalysisStarted once", () => {

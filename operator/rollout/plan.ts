@@ -336,7 +336,8 @@ function bake(input: PlanInput, base: Plan): Plan {
     out.conditions = [degraded(false, ConditionReasons.AsExpected, "first revision promoted")];
     return out;
   }
-  analysis.message = `first revision: no last good revision to compare with; ${analysis.samples}/${input.spec.rollback.minSamples} samples, ${Math.round(bakedMs / 1000)}/${parseDuration(input.spec.rollback.bakeTime) / 1000} s of bakeTime`;
+  // No elapsed time in the message: it would change the status at every reconcile with nothing new.
+  analysis.message = `first revision: no last good revision to compare with; it becomes the last good one after bakeTime ${input.spec.rollback.bakeTime} with ${input.spec.rollback.minSamples} samples (${analysis.samples} so far)`;
   out.conditions = [degraded(false, ConditionReasons.AsExpected, analysis.message)];
   return out;
 }

@@ -45,6 +45,8 @@ export interface RolloutPolicyOptions {
   pods(namespace: string, name: string): KubeObject[];
   configMap(namespace: string, name: string): KubeObject | undefined;
   pprofToken(ms: MediaServer, spec: MediaServerSpec): Promise<string | undefined>;
+  /** A pod answered 401 to the token: forget it, so the Secret is read again. */
+  tokenRefused?(ms: MediaServer, spec: MediaServerSpec): void;
   scrape: ScrapeFn;
   logger: Logger;
   onRollback?: () => void;
@@ -98,7 +100,7 @@ export class RolloutPolicy implements ImagePolicy {
     let decided = plan({ ...base, nowMs: this.now() });
     const events: ImageDecision["events"] = [];
     if (decided.scraping && this.now() - state.lastRoundMs >= intervalMs) {
-      const round = await this.scrapeRound(namespace, name, pods, token, intervalMs, state, events);
+      const round = await this.scrapeRound(namespace, name, pods, token, intervalMs, state, events, () => this.options.tokenRefused?.(ms, spec));
       decided = plan({ ...base, round, profiles: this.profilesFor(pods, state), nowMs: this.now() });
     }
     if (!decided.scraping) state.profiles.clear();
@@ -151,7 +153,7 @@ export class RolloutPolicy implements ImagePolicy {
     return { ...(canary ? { canary } : {}), ...(baseline ? { baseline } : {}) };
   }
 
-  private async scrapeRound(namespace: string, name: string, pods: PodObservation[], token: string | undefined, intervalMs: number, state: KeyState, events: NonNullable<ImageDecision["events"]>): Promise<ScrapeRound> {
+  private async scrapeRound(namespace: string, name: string, pods: PodObservation[], token: string | undefined, intervalMs: number, state: KeyState, events: NonNullable<ImageDecision["events"]>, refused: () => void): Promise<ScrapeRound> {
     state.lastRoundMs = this.now();
     const targets: ScrapeTarget[] = pods
       .filter((p) => !p.deleting && p.ip && p.role && p.revision && p.startMs !== undefined)
@@ -171,6 +173,7 @@ export class RolloutPolicy implements ImagePolicy {
       }
     }
     for (const error of errors) this.options.onScrapeError?.(error.reason);
+    if (errors.some((e) => e.reason === "unauthorized")) refused();
     // One event per round at most (a round is at most once per interval).
     if (errors.length > 0) {
       const summary = errors.slice(0, 4).map((e) => `${e.pod} ${e.what}: ${e.reason} (${e.message})`).join("; ");

@@ -2,8 +2,8 @@
  * The bearer token the operator sends to every pod's pprof listener. Secure by default: when
  * the MediaServer names no Secret (spec.profiling.tokenSecret), the operator generates one
  * (`<name>-pprof-token`, 32 random bytes, owned by the MediaServer) that the pods mount as
- * MEDIA_NODE_PPROF_TOKEN. Tokens are cached for a minute, so a rotation is picked up soon
- * without a GET per scrape.
+ * MEDIA_NODE_PPROF_TOKEN. A token is read once and kept until a pod answers 401 with it
+ * (`invalidate`): a rotated Secret is then read again, and a MediaServer at rest costs no request.
  */
 import { randomBytes } from "node:crypto";
 import type { MediaServer, MediaServerSpec } from "../api/types.js";
@@ -19,12 +19,10 @@ export interface SecretKube {
 
 type Secret = KubeObject & { data?: Record<string, string> };
 
-const CACHE_MS = 60_000;
-
 export class PprofTokens {
-  private readonly cache = new Map<string, { token: string | undefined; atMs: number }>();
+  private readonly cache = new Map<string, string | undefined>();
 
-  constructor(private readonly kube: SecretKube, private readonly now: () => number = Date.now) {}
+  constructor(private readonly kube: SecretKube) {}
 
   /** The token for this MediaServer's pods, creating the generated Secret when it is missing. */
   async tokenFor(ms: MediaServer, spec: MediaServerSpec): Promise<string | undefined> {
@@ -33,8 +31,7 @@ export class PprofTokens {
     const name = ref?.name ?? pprofTokenSecretName(ms.metadata.name);
     const key = ref?.key ?? PPROF_TOKEN_KEY;
     const cacheKey = `${namespace}/${name}/${key}`;
-    const cached = this.cache.get(cacheKey);
-    if (cached && this.now() - cached.atMs < CACHE_MS) return cached.token;
+    if (this.cache.has(cacheKey)) return this.cache.get(cacheKey);
     let token: string | undefined;
     try {
       const secret = await this.kube.get<Secret>(SECRETS, namespace, name);
@@ -45,12 +42,15 @@ export class PprofTokens {
       // A user's Secret that does not exist is theirs to create (pods wait for it); ours we make.
       if (!ref) token = await this.generate(ms, namespace, name);
     }
-    this.cache.set(cacheKey, { token, atMs: this.now() });
+    // A missing user Secret is not cached: the pods cannot start without it either, and it may come.
+    if (token !== undefined) this.cache.set(cacheKey, token);
     return token;
   }
 
-  forget(namespace: string, name: string): void {
-    for (const key of this.cache.keys()) if (key.startsWith(`${namespace}/${pprofTokenSecretName(name)}/`)) this.cache.delete(key);
+  /** A pod refused the token (401): read the Secret again next time (it may have been rotated). */
+  invalidate(ms: MediaServer, spec: MediaServerSpec): void {
+    const ref = spec.profiling.tokenSecret;
+    this.cache.delete(`${ms.metadata.namespace ?? "default"}/${ref?.name ?? pprofTokenSecretName(ms.metadata.name)}/${ref?.key ?? PPROF_TOKEN_KEY}`);
   }
 
   private async generate(ms: MediaServer, namespace: string, name: string): Promise<string> {
