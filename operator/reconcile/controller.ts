@@ -80,6 +80,7 @@ export class MediaServerController {
         configMap: (namespace, name) => this.owned.ConfigMap.get(namespace, name),
         pprofToken: (ms, spec) => tokens.tokenFor(ms, spec),
         tokenRefused: (ms, spec) => tokens.invalidate(ms, spec),
+        forgotten: (namespace, name) => tokens.forget(namespace, name),
         scrape: options.scrape ?? ((targets, scrapeOptions) => scrapeAll(targets, { ...scrapeOptions, concurrency: 8 })),
         logger: log,
         ...(options.onRollback ? { onRollback: options.onRollback } : {}),

@@ -47,6 +47,8 @@ export interface RolloutPolicyOptions {
   pprofToken(ms: MediaServer, spec: MediaServerSpec): Promise<string | undefined>;
   /** A pod answered 401 to the token: forget it, so the Secret is read again. */
   tokenRefused?(ms: MediaServer, spec: MediaServerSpec): void;
+  /** The MediaServer is gone (drop what is kept about it elsewhere, e.g. its token). */
+  forgotten?(namespace: string, name: string): void;
   scrape: ScrapeFn;
   logger: Logger;
   onRollback?: () => void;
@@ -76,6 +78,7 @@ export class RolloutPolicy implements ImagePolicy {
 
   forget(namespace: string, name: string): void {
     this.state.delete(`${namespace}/${name}`);
+    this.options.forgotten?.(namespace, name);
   }
 
   async decide({ ms, spec }: ImagePolicyInput): Promise<ImageDecision> {

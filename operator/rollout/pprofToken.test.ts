@@ -38,6 +38,9 @@ test("no tokenSecret -> <name>-pprof-token generated once (random, owned by the 
   assert.equal(secret.metadata.ownerReferences?.[0]?.kind, "MediaServer");
   assert.equal(await tokens.tokenFor(ms, spec), first);
   assert.deepEqual(kube.calls, ["get sample-pprof-token", "create sample-pprof-token"], "a MediaServer at rest costs no request");
+  tokens.forget("default", "sample");
+  assert.equal(await tokens.tokenFor(ms, spec), first);
+  assert.equal(kube.calls.at(-1), "get sample-pprof-token", "forgotten with its MediaServer: read again");
 });
 
 test("a user's Secret is read, never created; a 401 makes the next call read it again (rotation)", async () => {

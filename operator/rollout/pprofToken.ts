@@ -30,7 +30,7 @@ export class PprofTokens {
     const ref = spec.profiling.tokenSecret;
     const name = ref?.name ?? pprofTokenSecretName(ms.metadata.name);
     const key = ref?.key ?? PPROF_TOKEN_KEY;
-    const cacheKey = `${namespace}/${name}/${key}`;
+    const cacheKey = `${namespace}/${ms.metadata.name}|${name}/${key}`;
     if (this.cache.has(cacheKey)) return this.cache.get(cacheKey);
     let token: string | undefined;
     try {
@@ -50,7 +50,12 @@ export class PprofTokens {
   /** A pod refused the token (401): read the Secret again next time (it may have been rotated). */
   invalidate(ms: MediaServer, spec: MediaServerSpec): void {
     const ref = spec.profiling.tokenSecret;
-    this.cache.delete(`${ms.metadata.namespace ?? "default"}/${ref?.name ?? pprofTokenSecretName(ms.metadata.name)}/${ref?.key ?? PPROF_TOKEN_KEY}`);
+    this.cache.delete(`${ms.metadata.namespace ?? "default"}/${ms.metadata.name}|${ref?.name ?? pprofTokenSecretName(ms.metadata.name)}/${ref?.key ?? PPROF_TOKEN_KEY}`);
+  }
+
+  /** The MediaServer is gone: drop its token. */
+  forget(namespace: string, name: string): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${namespace}/${name}|`)) this.cache.delete(key);
   }
 
   private async generate(ms: MediaServer, namespace: string, name: string): Promise<string> {
