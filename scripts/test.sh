@@ -6,6 +6,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/prepare.sh
 prepare_all
 
+step "type-check: product, tests and scripts (tsconfig.test.json)"
+"$NODE" node_modules/typescript/bin/tsc -p tsconfig.test.json
+
 step "unit tests"
 "$NODE" --import tsx --test --test-reporter=spec 'media-node/**/*.test.ts' 'operator/**/*.test.ts' 'test/**/*.unit.test.ts'
 

@@ -269,7 +269,7 @@ test("a path's readTokenSecret -> the ConfigMap names the mounted file (no token
     { name: "config", mountPath: "/etc/mediafleet", readOnly: true },
     { name: volume.name, mountPath: "/var/run/mediafleet/tokens/viewers", readOnly: true },
   ]);
-  assert.ok(!pod.containers[0]!.volumeMounts!.some((m) => m.subPath), "no subPath: the kubelet updates a rotated Secret in place");
+  assert.ok(!pod.containers[0]!.volumeMounts!.some((m) => "subPath" in m), "no subPath: the kubelet updates a rotated Secret in place");
 });
 
 test("paths sharing a Secret -> one volume with the keys they read; another Secret -> its own volume, names unique DNS labels", () => {

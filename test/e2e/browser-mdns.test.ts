@@ -17,6 +17,9 @@ import { scrapeMetrics } from "./support/metrics.js";
 import { udpSocketsByPort } from "./support/sockets.js";
 import type { Page } from "playwright-core";
 
+// Names of the page, used only inside callbacks that run in the browser (page.evaluate).
+declare const window: any;
+
 await enterFreshNetns(import.meta.url);
 
 const MDNS_PORT = 5353;

@@ -17,6 +17,9 @@ import { routeWhepThroughRelay, startLossyRelay } from "./support/lossyRelay.js"
 import { scrapeMetrics } from "./support/metrics.js";
 import { artifactPath } from "./support/artifacts.js";
 
+// Names of the page, used only inside callbacks that run in the browser (page.evaluate).
+declare const window: any;
+
 await enterFreshNetns(import.meta.url);
 
 const LOSS = 0.05;

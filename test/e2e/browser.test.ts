@@ -11,6 +11,10 @@ import { startNode, type RunningNode } from "./support/mediaNode.js";
 import { decodeSteps, openPlayerPage, startPublisherPage, summarize, waitForPageState, watchPlayback } from "./support/clients.js";
 import { artifactPath, eventually, pathInfo } from "./support/artifacts.js";
 
+// Names of the page, used only inside callbacks that run in the browser (page.evaluate).
+declare const window: any;
+declare const document: any;
+
 await enterFreshNetns(import.meta.url);
 
 let node: RunningNode;
@@ -40,7 +44,7 @@ for (const codec of ["VP8", "H264"] as const) {
     const playback = await watchPlayback(player, 5);
     const sent = await publisher.evaluate(() => {
       const m = (window as any).__mediafleet;
-      const preview = document.querySelector("video") as HTMLVideoElement;
+      const preview = document.querySelector("video") as { videoWidth: number; videoHeight: number };
       return { width: preview.videoWidth, height: preview.videoHeight, codec: m.codec as string | null, connectMs: m.connectTimesMs[0] as number };
     });
     assert.equal(sent.codec?.toLowerCase(), `video/${codec.toLowerCase()}`, "the publisher sends the codec picked in the page");

@@ -13,6 +13,9 @@ import { decodeSteps, openPlayerPage, summarize, waitForPageState, watchPlayback
 import { artifactPath, eventually, pathInfo } from "./support/artifacts.js";
 import { freeUdpPort } from "../support/media-node.js";
 
+// Names of the page, used only inside callbacks that run in the browser (page.evaluate).
+declare const window: any;
+
 await enterFreshNetns(import.meta.url);
 
 /** The command a user would type (README), aimed at `port`. */

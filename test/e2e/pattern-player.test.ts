@@ -9,6 +9,10 @@ import { mkdirSync } from "node:fs";
 import { launchChromium } from "./support/browser.js";
 import { startMediaNode } from "../support/media-node.js";
 
+// Names of the page, used only inside callbacks that run in the browser (page.evaluate).
+declare const window: any;
+declare const document: any;
+
 test("Chromium decodes the built-in VP8 test card through the player page", { timeout: 120_000 }, async (t) => {
   const node = await startMediaNode({ config: { paths: [{ name: "card", source: { testPattern: { mode: "clip", fps: 30 } } }] } });
   t.after(() => node.stop());

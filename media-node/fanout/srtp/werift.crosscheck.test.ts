@@ -24,7 +24,9 @@ import { createSrtpProtector } from "./createProtector.js";
 const MAIN_SSRC = 0x11223344;
 const RTX_SSRC = 0xa0b0c0d0;
 
-function keyPair(profile: number) {
+type Profile = typeof ProtectionProfileAeadAes128Gcm | typeof ProtectionProfileAes128CmHmacSha1_80;
+
+function keyPair(profile: Profile) {
   const a = { key: randomBytes(keyLength(profile)!), salt: randomBytes(saltLength(profile)!) };
   const b = { key: randomBytes(keyLength(profile)!), salt: randomBytes(saltLength(profile)!) };
   // werift's sender (local = a) and receiver (remote = a), as the two ends of one association

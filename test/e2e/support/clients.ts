@@ -4,6 +4,9 @@
  */
 import type { BrowserContext, Page } from "playwright-core";
 
+// Names of the page, used only inside callbacks that run in the browser (page.evaluate).
+declare const window: any;
+
 export interface PublishOptions {
   codec?: "VP8" | "H264";
   audio?: boolean;
