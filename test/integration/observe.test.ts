@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -20,6 +20,7 @@ const moduleUrl = (file: string) => pathToFileURL(join(OBSERVE_DIR, file)).href;
 /** Just the observe servers plus some retained memory with a recognisable allocation site. */
 function writeFixture(): string {
   const dir = mkdtempSync(join(tmpdir(), "observe-fixture-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, "observe-child.mts");
   writeFileSync(
     file,
@@ -127,7 +128,9 @@ describe("pprof listener (observe servers in a child process)", { timeout: 120_0
 
   test("go tool pprof -top reads the heap profile", { skip: !goAvailable() && "go is not installed" }, async () => {
     const res = await fetch(`${fixture.pprofBase}/debug/pprof/heap`, { signal: AbortSignal.timeout(20_000) });
-    const file = join(mkdtempSync(join(tmpdir(), "heap-")), "heap.pb.gz");
+    const heapDir = mkdtempSync(join(tmpdir(), "heap-"));
+    process.once("exit", () => rmSync(heapDir, { recursive: true, force: true }));
+    const file = join(heapDir, "heap.pb.gz");
     writeFileSync(file, Buffer.from(await res.arrayBuffer()));
     const out = await new Promise<string>((resolve, reject) =>
       execFile("go", ["tool", "pprof", "-top", "-sample_index=inuse_space", file], { timeout: 60_000 }, (err, stdout, stderr) =>

@@ -12,7 +12,7 @@
  * (after `npm run build`). Resolves once the "media node ready" log line is out and
  * /readyz answers 200.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { createSocket } from "node:dgram";
 import { tmpdir } from "node:os";
@@ -83,9 +83,16 @@ export async function testConfig(config: Record<string, any> = {}): Promise<Reco
   return merge(defaults, config);
 }
 
+/** Temp dirs made here; removed when the test process exits (nodes read their config at start only). */
+const madeDirs = new Set<string>();
+process.once("exit", () => {
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Writes `config` (JSON is YAML) to a temp file and returns its path. */
 export function writeConfigFile(config: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), "media-node-test-"));
+  madeDirs.add(dir);
   const file = join(dir, "config.yaml");
   writeFileSync(file, typeof config === "string" ? config : JSON.stringify(config, null, 2));
   return file;
