@@ -154,10 +154,12 @@ test("leaky canary vs lean baseline -> Failed/HeapRegression within the window, 
 test("an equally lean canary -> Passed at window end: promoted, the fleet moves to it, no rollback", () => {
   const spec = specWith("media-node:good2");
   const target = revisionOf(spec, { image: spec.image });
-  const started = plan(input(spec, lastGoodStatus(), [], T0));
+  const withHistory: MediaServerStatus = { lastGoodImage: GOOD_REV.image, lastGoodRevision: { ...GOOD_REV, promotedAt: "2026-12-02T09:00:00Z", fixedBytes: 40 * MB, bytesPerViewer: 0 } };
+  const started = plan(input(spec, withHistory, [], T0));
   const pods = [pod("c", "canary", target), pod("b", "baseline", GOOD_REV)];
-  const ready = plan(input(spec, { ...lastGoodStatus(), ...started.status }, pods, T0 + 1000));
+  const ready = plan(input(spec, { ...withHistory, ...started.status }, pods, T0 + 1000));
   const { last } = runRounds(spec, ready, pods, 20, (_role, i) => 40 * MB + ((i * 7919) % 13) * 0.1 * MB, T0 + 1000);
+  assert.match(last.status.analysis?.message ?? "", /Against the last good revision's history: /, "the history's second opinion is said");
   assert.equal(last.status.analysis?.phase, "Passed", last.status.analysis?.message);
   assert.equal(last.stable, "spec");
   assert.equal(last.canary, false);

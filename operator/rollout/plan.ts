@@ -187,6 +187,8 @@ function canaryStep(input: PlanInput, base: Plan, lastGood: LastGoodRevision, pr
     ...(lastGood.fixedBytes !== undefined && lastGood.bytesPerViewer !== undefined ? { lastGood: { fixedBytes: lastGood.fixedBytes, bytesPerViewer: lastGood.bytesPerViewer } } : {}),
   });
   applyVerdictNumbers(analysis, verdict);
+  // The last good revision's history is a second opinion: said, never deciding.
+  if (verdict.history) verdict.message = `${verdict.message}. Against the last good revision's history: ${verdict.history.message}`;
   if (verdict.phase === "Failed") return fail(input, running, lastGood, analysis, verdict.reason, verdict.message);
   if (verdict.phase === "Passed") return promote(input, running, analysis, verdict);
   if (verdict.phase === "Inconclusive") return inconclusive(running, analysis, input.nowMs, verdict.reason, verdict.message);
