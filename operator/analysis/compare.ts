@@ -53,7 +53,9 @@ export interface Evaluation {
   /** max(maxRegressionPercent % of the baseline level, minRegressionBytes). */
   threshold: number;
   levelFails: boolean;
-  /** (canary − baseline) growth rate × leak horizon, bytes; absent when time did not vary. */
+  /** Seconds the growth-rate difference is projected over (growthHorizon). */
+  growthHorizonSeconds?: number;
+  /** (canary − baseline) growth rate × growth horizon, bytes; absent when time did not vary. */
   growth?: Estimate;
   growthFails: boolean;
   fixed?: Comparison;
@@ -101,6 +103,20 @@ function thinLoad(canary: readonly SeriesPoint[], mc: number, mb: number): ThinL
   return undefined;
 }
 
+/**
+ * How far a growth-rate difference is projected: the leak horizon, but never more than
+ * PROJECTION_FACTOR times the time both series were actually observed. A slope seen over 20 s
+ * and projected to an hour multiplies a single late GC step 180-fold (a lean build was rolled
+ * back so in the rollback benchmark); projected 3-fold it must have grown most of the budget
+ * in plain sight. A 5-minute window still projects 15 minutes ahead.
+ */
+export const PROJECTION_FACTOR = 3;
+
+export function growthHorizon(canary: readonly SeriesPoint[], baseline: readonly SeriesPoint[], leakHorizonSeconds: number): number {
+  const span = (points: readonly SeriesPoint[]) => (points.length < 2 ? 0 : Math.max(...points.map((p) => p.t)) - Math.min(...points.map((p) => p.t)));
+  return Math.min(leakHorizonSeconds, PROJECTION_FACTOR * Math.min(span(canary), span(baseline)));
+}
+
 /** Compares the two series once (both need ≥ 3 points; verdict.ts guarantees it). */
 export function evaluate(canary: readonly SeriesPoint[], baseline: readonly SeriesPoint[], settings: CompareSettings): Evaluation {
   const byViewers = settings.normalizeBy === "viewers";
@@ -141,7 +157,8 @@ export function evaluate(canary: readonly SeriesPoint[], baseline: readonly Seri
   if (thin) evaluation.thin = thin;
 
   if (fc.perSecond && fb.perSecond) {
-    const horizon = settings.leakHorizonSeconds;
+    const horizon = growthHorizon(canary, baseline, settings.leakHorizonSeconds);
+    evaluation.growthHorizonSeconds = horizon;
     const growth = difference(measured(fc.perSecond, fc, horizon), measured(fb.perSecond, fb, horizon));
     evaluation.growth = estimate(growth, q);
     evaluation.growthFails = lowerBound(growth, q) > threshold;

@@ -46,7 +46,7 @@ test("lean good2 vs good, viewers 20 -> 60 -> 20, GC steps and noise, 100 seeds 
   assert.deepEqual([...outcomes], [["Passed/WithinBudget@300", 100]]);
 });
 
-test("lean pair with GC only every ~45 s (stale heap readings), 1000 seeds -> false Failed in at most 1 % (measured 0.4 %)", () => {
+test("lean pair with GC only every ~45 s (stale heap readings), 1000 seeds -> false Failed in at most 1 % (measured 0.1 %)", () => {
   let failed = 0;
   for (let seed = 1; seed <= 1000; seed++) {
     const { canary, baseline } = pair(seed, {}, {}, SWING);
@@ -57,8 +57,8 @@ test("lean pair with GC only every ~45 s (stale heap readings), 1000 seeds -> fa
 
 // A pod whose major GC comes late reads stale and then jumps. Compared at the latest time, such
 // a jump near the end swings the level (10 false HeapRegression in these 1000 runs); at the
-// centroid time it does not. The growth rule still fires falsely in ~5 % of them: its slope is
-// projected 12x over the horizon; see the report in verdict.ts.
+// centroid time it does not. The growth rule still fires falsely in ~2 % of them (a slope
+// projected 3x the span seen); see the report in verdict.ts.
 test("lean pair with GC only every ~90 s, 1000 seeds -> the level rule never fires falsely", () => {
   for (let seed = 1; seed <= 1000; seed++) {
     const slow = { gcMeanSeconds: 90 };
@@ -112,14 +112,15 @@ test("the seed regression, NACK history per viewer: 30 viewers, 249 MB vs 10 MB 
   assert.ok(verdict.regressionPercent! > 200, `${verdict.regressionPercent} %`);
 });
 
-// Slowest leak caught within a 5-minute window, 30 s scrapes, ±1.5 MB noise, ~10 viewers:
-// 2 MB/min in ≥ 95 % of runs (measured 99 %; 1.5 MB/min: ~85 %; 1 MB/min: ~35 %). With viewers
-// swinging 20 -> 60 -> 20 it is ~2 MB/min too (97 %); through ~45 s GC steps, ~6 MB/min.
-// The budget itself (20 % of ~65 MB per hour) is ~0.2 MB/min: a 5-minute window sees only fast leaks.
-test("slow leak of 2 MB/min, same level at start, ±1.5 MB noise -> Failed/HeapGrowth within 5 min in ≥ 95 of 100 runs", () => {
+// Slowest leak caught within a 5-minute window, 30 s scrapes, ±1.5 MB noise, ~10 viewers, with
+// a growth rate projected at most 3 times the time it was seen (compare.ts growthHorizon):
+// 3 MB/min in ≥ 95 % of runs (measured 100 %; 2 MB/min: 51 %; 1 MB/min: 0 %). Projected to a
+// full hour instead, 2 MB/min was caught in 99 %, but a lean build was rolled back in the
+// rollback benchmark on a slope seen for 20 s: sensitivity traded for no false rollbacks.
+test("slow leak of 3 MB/min, same level at start, ±1.5 MB noise -> Failed/HeapGrowth within 5 min in ≥ 95 of 100 runs", () => {
   let caught = 0;
   for (let seed = 1; seed <= 100; seed++) {
-    const { canary, baseline } = pair(1000 + seed, { externalLeakPerSecond: (2 * MB) / 60 }, {}, TEN, QUIET);
+    const { canary, baseline } = pair(1000 + seed, { externalLeakPerSecond: (3 * MB) / 60 }, {}, TEN, QUIET);
     const { verdict, at } = replay(canary, baseline);
     assert.notEqual(verdict.reason, "HeapRegression", `seed ${seed}: a leak is growth, ${verdict.message}`);
     if (verdict.phase === "Failed" && verdict.reason === "HeapGrowth" && at <= WINDOW) caught++;
@@ -138,7 +139,8 @@ test("HeapGrowth message -> rates in MB/h, the bound and the horizon", () => {
   const { canary, baseline } = pair(1001, { externalLeakPerSecond: (5 * MB) / 60 }, {}, TEN, QUIET);
   const { verdict } = replay(canary, baseline);
   assert.equal(verdict.reason, "HeapGrowth");
-  assert.match(verdict.message, /^HeapGrowth: canary grows \d+\.\d MB\/h faster than the baseline \(at least \d+\.\d MB\/h at 99 % confidence\); over 1 h/);
+  // Projected over 3 times the span seen (at most the leak horizon of 1 h), and the message says so.
+  assert.match(verdict.message, /^HeapGrowth: canary grows \d+\.\d MB\/h faster than the baseline \(at least \d+\.\d MB\/h at 99 % confidence\); over \d+ (min|s) that is at least/);
   assert.ok(verdict.growthPerHour!.canary.value - verdict.growthPerHour!.baseline.value > 200 * MB, "~300 MB/h");
 });
 

@@ -27,7 +27,9 @@
  *    Fixed cost (the level at 0 viewers, at the reference time) and per-viewer cost b are
  *    reported for both pods: level = fixed + b·viewers, so a per-viewer regression shows in b.
  *
- * 4. Growth rule -> Failed/HeapGrowth. G = (c_canary − c_baseline) × leakHorizonSeconds; it fails
+ * 4. Growth rule -> Failed/HeapGrowth. G = (c_canary − c_baseline) × horizon, where horizon =
+ *    min(leakHorizonSeconds, 3 × the time both series span) (compare.ts `growthHorizon`: a slope
+ *    is never projected far beyond what was seen, so a late GC step in a young series cannot); it fails
  *    when the lower confidence bound of G exceeds the same two thresholds. A difference of slopes:
  *    warm-up both pods go through cancels.
  *
@@ -58,12 +60,13 @@
  * leakHorizonSeconds 3600. Bytes are shown in MB = 10^6 bytes.
  *
  * What this buys, measured on simulate.ts (5-min window, 30 s scrapes, thresholds 20 % / 8 MB):
- *  - a lean pair with viewers 20 -> 60 -> 20 never fails with a major GC every ~20 s; with one
- *    every ~45 s 0.4 % of runs fail, with one every ~90 s ~5 % — all by the growth rule: a stale
- *    heap reading that catches up (or lags viewers on the way down) looks like a slope, and the
- *    slope is projected 12x. The points carry no GC count, so stale readings cannot be told apart;
- *  - with ±1.5 MB noise, the slowest leak caught within the window in ≥ 95 % of runs is ~2 MB/min
- *    (1.5 MB/min in ~85 %); the budget rate itself is ~0.2 MB/min, so slow leaks need a longer
+ *  - a lean pair with viewers 20 -> 60 -> 20 fails in 0.1 % of 1000 runs with a major GC every
+ *    ~20 s or ~45 s, and in 2.3 % with one every ~90 s — all by the growth rule: a stale heap
+ *    reading that catches up (or lags viewers on the way down) looks like a slope. The points
+ *    carry no GC count or reading age yet, so stale readings cannot be told apart (projected a
+ *    full hour, 12x a 5-min window, it was 0 %, 0.4 % and ~5 %, and a 20 s slope 180x);
+ *  - with ±1.5 MB noise, the slowest leak caught within the window in ≥ 95 % of runs is ~3 MB/min
+ *    (2 MB/min in ~51 %); the budget rate itself is ~0.2 MB/min, so slow leaks need a longer
  *    window or a longer bake;
  *  - a level regression of +25 MB on ~80 MB (31 %) is caught in ~85 % of runs, +30 MB in ~97 %.
  */

@@ -52,10 +52,11 @@ export function describeFailure(e: Evaluation, reason: "HeapRegression" | "HeapG
     );
   }
   const g = e.growth!;
-  const perHour = (v: number): string => `${mb((v / s.leakHorizonSeconds) * 3600)}/h`;
+  const horizon = e.growthHorizonSeconds ?? s.leakHorizonSeconds;
+  const perHour = (v: number): string => `${mb((v / horizon) * 3600)}/h`;
   return (
     `HeapGrowth: canary grows ${perHour(g.value)} faster than the baseline (at least ${perHour(g.low)} at ${confidence(s)} confidence); ` +
-    `over ${duration(s.leakHorizonSeconds)} that is at least ${mb(g.low)}, exceeding ${budget}`
+    `over ${duration(horizon)} that is at least ${mb(g.low)}, exceeding ${budget}`
   );
 }
 
