@@ -267,3 +267,15 @@ test("rollback.enabled false -> the spec runs on the fleet and nothing is analys
   assert.equal(decided.scraping, false);
   assert.deepEqual(decided.events, []);
 });
+
+test("a revision rejected once and passed on retry leaves rejectedImages: going back to it later needs no retry", () => {
+  const spec = specWith("media-node:good2");
+  const target = revisionOf(spec, { image: spec.image });
+  const rejected: MediaServerStatus = { ...lastGoodStatus(), rejectedImages: [{ image: "media-node:good2", configHash: target.configHash, reason: "HeapGrowth", at: "2026-12-02T09:30:00Z" }, { image: "media-node:other", configHash: target.configHash, reason: "OOMKilled", at: "2026-12-02T09:40:00Z" }] };
+  const started = plan(input(spec, rejected, [], T0, { retry: true }));
+  const pods = [pod("c", "canary", target), pod("b", "baseline", GOOD_REV)];
+  const ready = plan(input(spec, { ...rejected, ...started.status }, pods, T0 + 1000));
+  const { last } = runRounds(spec, ready, pods, 20, () => 40 * MB, T0 + 1000);
+  assert.equal(last.status.analysis?.phase, "Passed");
+  assert.deepEqual(last.status.rejectedImages?.map((r) => r.image), ["media-node:other"]);
+});

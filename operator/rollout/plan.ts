@@ -270,7 +270,8 @@ function promote(input: PlanInput, running: Plan, analysis: AnalysisStatus, verd
     canary: false,
     baseline: false,
     scraping: false,
-    status: { ...running.status, analysis, lastGoodImage: target.image, lastGoodRevision: lastGood },
+    // Passed now: an earlier rejection of this revision (a retry proved it wrong) no longer blocks it.
+    status: { ...running.status, analysis, lastGoodImage: target.image, lastGoodRevision: lastGood, rejectedImages: (running.status.rejectedImages ?? []).filter((r) => !(r.image === target.image && r.configHash === target.configHash)) },
     conditions: [progressing(true, ConditionReasons.AnalysisPassed, `${describeRevision(target)} passed (${verdict.message}); rolling it to the fleet`), degraded(false, ConditionReasons.AsExpected, "analysis passed")],
     events: [...running.events, { type: "Normal", reason: EventReasons.Promoted, note: `${describeRevision(target)} passed the heap analysis (${verdict.message}); rolling it to the fleet` }],
   };

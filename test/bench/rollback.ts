@@ -15,9 +15,12 @@
  * Flags: --quick (3 good, 1 leaky, one leak rate, 3 scrape rounds: a few minutes),
  *        --good N, --leaky N, --leak-rates 16,8,4,2,0.5 (MB/min), --pods N, --rounds N,
  *        --skip-scrape, --skip-rollouts.
+ * The JSON keeps each rollout's judged series: `rollbackReplay.ts FILE` re-judges them with the
+ * verdict as it is now, without running the rollouts again.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { IMAGE, leakyImage, slowLeakImage, writeBenchImageMap } from "./rollbackImages.js";
 import { runRollout, type LoadSwing, type RolloutPlan, type RolloutResult } from "./rollbackRollout.js";
 import { confusionMatrix, errorsOf, formatConfusion, formatPairs, formatSummary, rolloutSchedule, slowestCaught, summarize } from "./rollbackStats.js";
@@ -50,6 +53,16 @@ const REPLICAS = 1;
 const SWING: LoadSwing = { base: 2, extra: 4, upAtS: 15, downAtS: 40 };
 /** The operator's default interval, for the "share of a core" figure. */
 const PRODUCTION_INTERVAL_S = 30;
+
+/** What was measured: the commit, and whether operator/ or media-node/ differed from it (the operator loads its code at start). */
+function codeVersion(): { commit: string; operatorOrNodeModified: boolean | null } {
+  try {
+    const git = (args: string[]) => execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+    return { commit: git(["rev-parse", "HEAD"]), operatorOrNodeModified: git(["status", "--porcelain", "--", "operator", "media-node"]) !== "" };
+  } catch {
+    return { commit: "unknown", operatorOrNodeModified: null };
+  }
+}
 
 const progress = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const short = (image: string) => image.replace(/^.*:/, "");
@@ -118,6 +131,7 @@ function scrapeRows(s: ScrapeCostResult): Array<[string, string]> {
 
 async function main(): Promise<number> {
   const startedAt = new Date();
+  const code = codeVersion();
   const stamp = startedAt.toISOString().slice(0, 19).replace(/:/g, "-");
   let scrape: ScrapeCostResult | undefined;
   if (opts.scrape) scrape = await measureScrapeCost({ pods: opts.pods, rounds: opts.rounds, viewers: 6, progress });
@@ -127,8 +141,12 @@ async function main(): Promise<number> {
   let aborted: string | undefined;
   if (opts.rollouts) {
     const imageMapPath = writeBenchImageMap(REPO_ROOT, { leakyCopies: opts.leaky, leakRates: opts.leakRates });
-    const world = await BenchWorld.start({ imageMapPath, image: IMAGE("good"), replicas: REPLICAS, rollback: SETTINGS, progress });
-    const stop = () => void world.stop().then(() => process.exit(130));
+    const removeImageMap = () => rmSync(dirname(imageMapPath), { recursive: true, force: true });
+    const world = await BenchWorld.start({ imageMapPath, image: IMAGE("good"), replicas: REPLICAS, rollback: SETTINGS, progress }).catch((error: unknown) => {
+      removeImageMap();
+      throw error;
+    });
+    const stop = () => void world.stop().then(() => (removeImageMap(), process.exit(130)));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     try {
@@ -138,6 +156,7 @@ async function main(): Promise<number> {
       progress(`rollouts broke off: ${aborted}`);
     } finally {
       await world.stop();
+      removeImageMap();
     }
   }
 
@@ -157,7 +176,7 @@ async function main(): Promise<number> {
   const durationS = Math.round((Date.now() - startedAt.getTime()) / 1000);
 
   const out = process.stdout;
-  out.write(`\nrollback benchmark (${runKind} run, ${durationS} s)\n`);
+  out.write(`\nrollback benchmark (${runKind} run, ${durationS} s, code ${code.commit.slice(0, 7)}${code.operatorOrNodeModified ? " with local changes" : ""})\n`);
   out.write(`settings: rollback interval ${SETTINGS.interval}, window ${SETTINGS.window}, minSamples ${SETTINGS.minSamples}, maxHeapRegressionPercent 20, minRegressionMiB 8, normalizeBy viewers; ${REPLICAS} fleet pod; viewers per pod on canary and baseline ${SWING.base} -> ${SWING.base + SWING.extra} at ${SWING.upAtS} s -> ${SWING.base} at ${SWING.downAtS} s after Ready\n`);
   if (opts.rollouts) {
     if (aborted) out.write(`\nBROKE OFF after ${rollouts.length + leaks.length} rollouts: ${aborted}\n`);
@@ -176,7 +195,7 @@ async function main(): Promise<number> {
 
   const file = join(RESULTS_DIR, `rollback-${stamp}.json`);
   const json = {
-    benchmark: "rollback", date: startedAt.toISOString(), node: process.version, run: runKind, argv, durationS, aborted: aborted ?? null,
+    benchmark: "rollback", date: startedAt.toISOString(), node: process.version, run: runKind, argv, code, durationS, aborted: aborted ?? null,
     settings: { ...SETTINGS, maxHeapRegressionPercent: 20, minRegressionMiB: 8, normalizeBy: "viewers", fleetReplicas: REPLICAS, swing: SWING },
     rollouts: [...rollouts, ...leaks].map(({ timeline: _timeline, ...r }) => r),
     confusion: matrix, falseRollbacks, missedLeaks,

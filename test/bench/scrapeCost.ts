@@ -9,7 +9,7 @@
  * Left out by design: the kube API work of a reconcile (pod list from the informer cache,
  * status patch with the series, events) and the verdict, which run per MediaServer, not per pod.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import v8 from "node:v8";
@@ -79,7 +79,11 @@ async function startStandIns(fixture: Fixture, pods: number): Promise<{ targets:
   const line = await child.waitForLine((l) => l.startsWith('{"event":"ready"'), 30_000, "the stand-in pods");
   const listed = (JSON.parse(line) as { targets: Array<{ ip: string; metricsPort: number; pprofPort: number }> }).targets;
   const targets = listed.map((t, i): ScrapeTarget => ({ pod: `standin-${i}`, ip: t.ip, metricsPort: t.metricsPort, pprofPort: t.pprofPort, role: "stable", revision: "bench", podStartMs: Date.now() }));
-  return { targets, stop: () => stopChild(child, 3000) };
+  const stop = async () => {
+    await stopChild(child, 3000);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { targets, stop };
 }
 
 async function round(targets: ScrapeTarget[], fixture: Fixture, profile: boolean): Promise<{ measure: RoundMeasure; results: PodScrape[] }> {
