@@ -9,7 +9,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import type { ControlPlane } from "../cluster/controlPlane.js";
 import { collectionPath, MEDIASERVERS, objectPath, PODS } from "../../operator/kube/resources.js";
 import { KubeRest } from "../../operator/kube/rest.js";
-import { mediaServerYaml, type PodInfo, type Rollback } from "../e2e/support/rollout.js";
+import { mediaServerYaml, podInfo, type PodInfo, type Rollback } from "../e2e/support/rollout.js";
 import { controlPlaneWithCrd, kubectl, startOperator, waitFor, waitReady, type OperatorProcess } from "../integration/operatorSupport.js";
 import { startSimKubelet, type SimKubelet } from "../sim/kubelet.js";
 import { startClientProcess, type ClientProcess } from "../support/clients.js";
@@ -20,7 +20,7 @@ export const NAME = "bench";
 export const POD_IP_PREFIX = "127.41";
 
 export interface BenchPod extends PodInfo {
-  startMs: number | undefined;
+  startMs?: number;
 }
 
 export interface WorldOptions {
@@ -79,15 +79,7 @@ export class BenchWorld {
 
   async pods(): Promise<BenchPod[]> {
     const list = await this.rest.request<Json>("list", collectionPath(PODS, "default"), { resource: "pods", query: { labelSelector: `app.kubernetes.io/instance=${NAME}` } });
-    return (list.items as Json[]).map((p) => ({
-      name: p.metadata.name,
-      role: p.metadata.labels?.["mediafleet.io/role"] ?? "",
-      ip: p.status?.podIP ?? "",
-      ready: p.status?.conditions?.some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True") ?? false,
-      image: p.spec.containers[0].image,
-      deleting: p.metadata.deletionTimestamp !== undefined,
-      startMs: p.status?.startTime ? Date.parse(p.status.startTime) : undefined,
-    }));
+    return (list.items as Json[]).map(podInfo);
   }
 
   /** `retry`: also set mediafleet.io/retry, so a revision rejected before is analysed again. */

@@ -94,16 +94,22 @@ export interface PodInfo {
   deleting: boolean;
 }
 
-export async function podsOf(kc: string, name: string): Promise<PodInfo[]> {
-  const list = await kubectlJson(kc, ["get", "pods", "-l", `app.kubernetes.io/instance=${name}`]);
-  return (list.items as any[]).map((p) => ({
+/** What the rollout tests (and the rollback benchmark) look at in a Pod object. */
+export function podInfo(p: any): PodInfo & { startMs?: number } {
+  return {
     name: p.metadata.name,
     role: p.metadata.labels?.["mediafleet.io/role"] ?? "",
     ip: p.status?.podIP ?? "",
     ready: p.status?.conditions?.some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True") ?? false,
     image: p.spec.containers[0].image,
     deleting: p.metadata.deletionTimestamp !== undefined,
-  }));
+    ...(p.status?.startTime ? { startMs: Date.parse(p.status.startTime) } : {}),
+  };
+}
+
+export async function podsOf(kc: string, name: string): Promise<PodInfo[]> {
+  const list = await kubectlJson(kc, ["get", "pods", "-l", `app.kubernetes.io/instance=${name}`]);
+  return (list.items as any[]).map(podInfo);
 }
 
 export async function readyPods(kc: string, name: string, role: string, count: number, timeoutMs: number): Promise<PodInfo[]> {
