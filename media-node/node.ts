@@ -107,6 +107,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   );
   metrics.setPathStatsReader(() => registry.info().map((p) => ({ path: p.name, publishers: p.publisher ? 1 : 0, viewers: p.viewers })));
   metrics.setHistoryBytesReader(() => registry.historyBytes());
+  metrics.setViewerLossReader(() => registry.allPaths().map((path) => ({ path: path.name, viewers: path.viewerFractionsLost() })));
 
   const sessions: SessionContext = {
     peers,

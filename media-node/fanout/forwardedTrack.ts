@@ -47,7 +47,7 @@ export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
   private suppressed = 0;
   private misses = 0;
   private senderReports = 0;
-  private fractionLost = 0;
+  private fractionLost: number | undefined;
   private rttMs: number | undefined;
   removeReport: () => void = () => undefined;
   /** For the unknown-SSRC RTCP tap while werift routes this viewer's RTCP; dropped once linked. */

@@ -67,8 +67,8 @@ export interface ForwardedTrackStats {
   retransmitted: number;
   nackSuppressed: number;
   nackMisses: number;
-  /** Latest receiver-report fraction lost, 0..1 (0 until the first RR). */
-  fractionLost: number;
+  /** Latest receiver-report fraction lost, 0..1; undefined until the first report (none yet is not "no loss"). */
+  fractionLost: number | undefined;
   /** Latest RTT estimate in ms from RR LSR/DLSR, undefined until measured. */
   rttMs: number | undefined;
   senderReports: number;

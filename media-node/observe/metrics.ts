@@ -12,10 +12,38 @@ export interface PathStats {
   viewers: number;
 }
 
-export interface ViewerLoss {
+/** One path's viewers, as the viewer-loss gauge reads them at scrape time. */
+export interface PathViewerLoss {
   path: string;
-  viewerId: string;
-  fractionLost: number;
+  /**
+   * Each viewer's fraction lost (0..1) from its latest RTCP receiver report, the worst of its
+   * streams; undefined for a viewer that has not reported yet.
+   */
+  viewers: Iterable<number | undefined>;
+}
+
+export interface LossSummary {
+  /** Viewers that have reported. */
+  reporting: number;
+  mean: number;
+  max: number;
+}
+
+/**
+ * Mean and worst over the viewers that have reported; undefined when none has (no report is
+ * not the same as no loss, so the path then has no sample at all).
+ */
+export function summarizeViewerLoss(viewers: Iterable<number | undefined>): LossSummary | undefined {
+  let reporting = 0;
+  let sum = 0;
+  let max = 0;
+  for (const fraction of viewers) {
+    if (fraction === undefined) continue;
+    reporting++;
+    sum += fraction;
+    if (fraction > max) max = fraction;
+  }
+  return reporting === 0 ? undefined : { reporting, mean: sum / reporting, max };
 }
 
 export interface BuildInfo {
@@ -30,7 +58,7 @@ export function createMetrics(build: BuildInfo, options: { defaultMetrics?: bool
 
   let readPaths: () => PathStats[] = () => [];
   let readHistoryBytes: () => number = () => 0;
-  let readViewerLoss: () => ViewerLoss[] = () => [];
+  let readViewerLoss: () => Iterable<PathViewerLoss> = () => [];
 
   const counter = (name: string, help: string, labelNames: string[] = []) =>
     new Counter({ name, help, labelNames, registers: [registry] });
@@ -76,14 +104,22 @@ export function createMetrics(build: BuildInfo, options: { defaultMetrics?: bool
         this.set(readHistoryBytes());
       },
     }),
+    // Per path, never per viewer: a label per viewer would grow the series without bound as
+    // viewers come and go. The sessions keep one number per viewer (its latest report); the
+    // mean and the worst are worked out here, only when Prometheus asks.
     viewerFractionLost: new Gauge({
       name: "mediafleet_viewer_fraction_lost",
-      help: "fraction lost (0..1) reported by each viewer's latest RTCP receiver report",
-      labelNames: ["path", "viewer"],
+      help: "fraction lost (0..1) in viewers' latest RTCP receiver reports, per path: stat=\"mean\" over the viewers that have reported, stat=\"max\" the worst of them (a viewer counts once, with its worst stream)",
+      labelNames: ["path", "stat"],
       registers: [registry],
       collect() {
         this.reset();
-        for (const v of readViewerLoss()) this.set({ path: v.path, viewer: v.viewerId }, v.fractionLost);
+        for (const { path, viewers } of readViewerLoss()) {
+          const summary = summarizeViewerLoss(viewers);
+          if (!summary) continue;
+          this.set({ path, stat: "mean" }, summary.mean);
+          this.set({ path, stat: "max" }, summary.max);
+        }
       },
     }),
     weriftPeers: new Gauge({
@@ -136,7 +172,7 @@ export function createMetrics(build: BuildInfo, options: { defaultMetrics?: bool
     setHistoryBytesReader(reader: () => number) {
       readHistoryBytes = reader;
     },
-    setViewerLossReader(reader: () => ViewerLoss[]) {
+    setViewerLossReader(reader: () => Iterable<PathViewerLoss>) {
       readViewerLoss = reader;
     },
   };

@@ -27,6 +27,8 @@ export interface PublisherHandle {
 export interface ViewerHandle {
   readonly id: string;
   bytesSent(): number;
+  /** Worst fraction lost (0..1) in the latest receiver reports of its streams; undefined before any. */
+  fractionLost(): number | undefined;
   close(reason: string): void;
 }
 
@@ -178,6 +180,11 @@ export class MediaPath {
     let total = 0;
     for (const source of this.sources.values()) total += source.fanout.historyBytes();
     return total;
+  }
+
+  /** Each viewer's fraction lost, read when metrics are scraped (nothing is kept for it here). */
+  *viewerFractionsLost(): Generator<number | undefined> {
+    for (const viewer of this.viewers.values()) yield viewer.fractionLost();
   }
 
   info(): PathInfo {

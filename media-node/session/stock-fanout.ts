@@ -5,7 +5,7 @@
  * an RTCP loop per sender). Kept selectable (MEDIA_NODE_FANOUT=stock) because the
  * benchmark measures the lean path against it.
  */
-import { MediaStreamTrack, type RtpPacket } from "werift";
+import { MediaStreamTrack, RtcpRrPacket, RtcpSrPacket, type RtcpPacket, type RtpPacket } from "werift";
 import type { FanoutSource, FanoutSourceOptions, ForwardedTrack, ViewerBinding } from "../fanout/types.js";
 import { keyframeDetector } from "../ingest/keyframe.js";
 
@@ -33,18 +33,26 @@ export function createStockFanoutSource(options: FanoutSourceOptions): FanoutSou
     let packetsSent = 0;
     let bytesSent = 0;
     let isClosed = false;
+    let fractionLost: number | undefined;
     const pli = sender.onPictureLossIndication.subscribe(() => requestKeyframe());
+    // werift keeps the viewer's loss in a private field; its public onRtcp hands every packet
+    // routed to this sender over, so the latest report block for our SSRC is kept here.
+    const rtcp = sender.onRtcp.subscribe((packet: RtcpPacket) => {
+      if (!(packet instanceof RtcpRrPacket || packet instanceof RtcpSrPacket)) return;
+      for (const report of packet.reports) if (report.ssrc === sender.ssrc) fractionLost = report.fractionLost / 256;
+    });
     const track: ForwardedTrack = {
       id: binding.id,
       get closed() {
         return isClosed;
       },
-      stats: () => ({ packetsSent, bytesSent, retransmitted: 0, nackSuppressed: 0, nackMisses: 0, fractionLost: 0, rttMs: undefined, senderReports: 0 }),
+      stats: () => ({ packetsSent, bytesSent, retransmitted: 0, nackSuppressed: 0, nackMisses: 0, fractionLost, rttMs: undefined, senderReports: 0 }),
       nackStateBytes: () => Math.min(packetsSent, STOCK_SENDER_CACHE_PACKETS) * averagePacketBytes,
       close() {
         if (isClosed) return;
         isClosed = true;
         pli.unSubscribe();
+        rtcp.unSubscribe();
         viewers.delete(binding.id);
         outgoing.stop();
       },

@@ -156,6 +156,15 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
     return total;
   }
 
+  fractionLost(): number | undefined {
+    let worst: number | undefined;
+    for (const track of this.tracks) {
+      const fraction = track.stats().fractionLost;
+      if (fraction !== undefined && (worst === undefined || fraction > worst)) worst = fraction;
+    }
+    return worst;
+  }
+
   async addRemoteCandidates(fragment: SdpFragment): Promise<void> {
     if (this.pc) await addTrickledCandidates(this.pc, this.ctx.peers, fragment);
   }

@@ -1,0 +1,74 @@
+/**
+ * A viewer's receiver reports reach its forwarded track's `stats().fractionLost` on every
+ * route RTCP takes: on the lean path werift's router while werift still owns the connection
+ * (it calls the sender's handleRtcpPacket, which the lean path replaced) and the linked
+ * connection (`receiveRtcp`); on werift's stock path the sender's public onRtcp. No sockets:
+ * a bare werift sender stands in for a negotiated one.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { RTCRtpSender, RtcpReceiverInfo, RtcpRrPacket, type RTCPeerConnection, type RTCRtpTransceiver, type RtcpPacket } from "werift";
+import { createFanoutSource, createReportScheduler, ManualClock } from "../fanout/index.js";
+import type { FanoutSourceOptions } from "../fanout/types.js";
+import { createMetrics } from "../observe/metrics.js";
+import { createStockFanoutSource } from "./stock-fanout.js";
+
+/** An RR with one report block per [ssrc, fraction lost in 1/256]. */
+const rr = (...blocks: Array<[ssrc: number, fraction: number]>) =>
+  new RtcpRrPacket({
+    ssrc: 7,
+    reports: blocks.map(([ssrc, fractionLost]) => new RtcpReceiverInfo({ ssrc, fractionLost, packetsLost: 0, highestSequence: 0, jitter: 0, lsr: 0, dlsr: 0 })),
+  });
+
+/** What werift's RtpRouter does with a viewer's RTCP: hand it to the sender it names. */
+const routeByWerift = (sender: RTCRtpSender, packet: RtcpPacket) => (sender as unknown as { handleRtcpPacket(p: RtcpPacket): void }).handleRtcpPacket(packet);
+
+function fanoutOptions(t: { after(fn: () => void): void }): FanoutSourceOptions {
+  const clock = new ManualClock();
+  const reports = createReportScheduler({ intervalMs: 1000, clock });
+  t.after(() => reports.close());
+  return {
+    path: "cam1",
+    kind: "video",
+    codec: { mimeType: "video/VP8", clockRate: 90000, payloadType: 96 },
+    nack: { mode: "shared", historyPackets: 256 },
+    reports,
+    metrics: createMetrics({ version: "t", commit: "t", image: "t" }, { defaultMetrics: false }),
+    requestKeyframe: () => undefined,
+    clock,
+  };
+}
+
+const binding = (sender: RTCRtpSender) => ({ id: "v1", pc: {} as RTCPeerConnection, transceiver: {} as RTCRtpTransceiver, sender });
+
+test("lean track: no report yet -> undefined; RR via werift's router, then via the link -> latest fraction", (t) => {
+  const source = createFanoutSource(fanoutOptions(t));
+  t.after(() => source.close());
+  const sender = new RTCRtpSender("video");
+  const track = source.attach(binding(sender));
+  assert.equal(track.stats().fractionLost, undefined, "no report is not the same as no loss");
+
+  routeByWerift(sender, rr([sender.ssrc, 64]));
+  assert.equal(track.stats().fractionLost, 0.25);
+
+  assert.equal(track.receiveRtcp!(rr([sender.ssrc, 0])), true);
+  assert.equal(track.stats().fractionLost, 0, "a later report replaces the earlier one");
+
+  assert.equal(track.receiveRtcp!(rr([sender.ssrc + 1, 255])), false, "another SSRC's block is not this track's");
+  assert.equal(track.stats().fractionLost, 0);
+});
+
+test("stock track: RR through werift's own sender -> fraction kept; after close it is not followed", (t) => {
+  const source = createStockFanoutSource(fanoutOptions(t));
+  t.after(() => source.close());
+  const sender = new RTCRtpSender("video");
+  const track = source.attach(binding(sender));
+  assert.equal(track.stats().fractionLost, undefined);
+
+  routeByWerift(sender, rr([sender.ssrc + 1, 200], [sender.ssrc, 26]));
+  assert.equal(track.stats().fractionLost, 26 / 256, "only the block about this sender's SSRC");
+
+  track.close();
+  routeByWerift(sender, rr([sender.ssrc, 128]));
+  assert.equal(track.stats().fractionLost, 26 / 256, "a closed track no longer listens");
+});
