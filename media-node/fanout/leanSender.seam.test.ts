@@ -25,6 +25,7 @@ import { createMetrics } from "../observe/metrics.js";
 import { createFanoutSource } from "./fanoutSource.js";
 import { createReportScheduler } from "./reportScheduler.js";
 import { findSeamProblems } from "./weriftSeam.js";
+import { poll } from "../../test/support/poll.js";
 
 const vp8 = () => new RTCRtpCodecParameters({ mimeType: "video/VP8", clockRate: 90000, rtcpFeedback: [useNACK(), usePLI()] });
 const extensions = () => [
@@ -32,15 +33,8 @@ const extensions = () => [
   new RTCRtpHeaderExtensionParameters({ id: 3, uri: RTP_EXTENSION_URI.absSendTime }),
 ];
 
-async function within<T>(ms: number, what: string, fn: () => T | undefined, stepMs = 10): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+/** State here is in-process: look often. */
+const FAST = { intervalMs: 10 };
 
 test("werift internals the lean path relies on are all present", () => {
   assert.deepEqual(findSeamProblems(), []);
@@ -72,13 +66,13 @@ test("lean path on real werift peers -> rewritten packets arrive, NACK answered 
   viewer.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => received.push(rtp)));
   const transceiver = server.addTransceiver("video", { direction: "sendonly" });
   await viewer.setLocalDescription(await viewer.createOffer());
-  await within(5000, "viewer ICE gathering", () => viewer.iceGatheringState === "complete");
+  await poll(() => viewer.iceGatheringState, (s) => s === "complete", 5000, "viewer ICE gathering", FAST);
   await server.setRemoteDescription(viewer.localDescription!);
   await server.setLocalDescription(await server.createAnswer());
-  await within(5000, "server ICE gathering", () => server.iceGatheringState === "complete");
+  await poll(() => server.iceGatheringState, (s) => s === "complete", 5000, "server ICE gathering", FAST);
   await viewer.setRemoteDescription(server.localDescription!);
   const forwarded = source.attach({ id: "v1", pc: server, transceiver, sender: transceiver.sender });
-  await within(10_000, "both peers connected", () => server.connectionState === "connected" && viewer.connectionState === "connected");
+  await poll(() => [server.connectionState, viewer.connectionState], (s) => s.every((x) => x === "connected"), 10_000, "both peers connected", FAST);
 
   const srSeen: number[] = [];
   const viewerTransport = viewer.getTransceivers()[0]!.receiver.dtlsTransport;
@@ -94,7 +88,7 @@ test("lean path on real werift peers -> rewritten packets arrive, NACK answered 
     source.push(new RtpPacket(header, payload));
     await new Promise((r) => setTimeout(r, 2));
   }
-  await within(5000, "50 packets at the viewer", () => received.length >= 50);
+  await poll(() => received.length, (n) => n >= 50, 5000, "50 packets at the viewer", FAST);
 
   const sender = transceiver.sender;
   const first = received[0]!.header.sequenceNumber;
@@ -121,7 +115,8 @@ test("lean path on real werift peers -> rewritten packets arrive, NACK answered 
   await nack();
   await nack();
   await nack();
-  await within(3000, "the retransmission", () => received.length > before);
+  await poll(() => received.length, (n) => n > before, 3000, "the retransmission", FAST);
+  // Measured, not guarded: no second retransmission may follow within these 50 ms.
   await new Promise((r) => setTimeout(r, 50));
   const resent = received.slice(before);
   assert.equal(resent.length, 1, "three NACKs within one RTT -> one retransmission");
@@ -139,16 +134,18 @@ test("lean path on real werift peers -> rewritten packets arrive, NACK answered 
   ]);
   const huge = Array.from({ length: 4000 }, (_, i) => (first + 100 + i * 2) & 0xffff);
   await viewerTransport.sendRtcp([new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc: sender.ssrc, lost: huge }) })]);
-  const deadline = Date.now() + 3000;
-  while ((await malformed("nack_unknown_ssrc")) < 1 || (await malformed("nack_too_many_seqs")) < 1) {
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await poll(
+    async () => [await malformed("nack_unknown_ssrc"), await malformed("nack_too_many_seqs")],
+    (counts) => counts.every((n) => n >= 1),
+    3000,
+    "both NACKs counted as malformed",
+    FAST,
+  );
   assert.equal(await malformed("nack_unknown_ssrc"), 1);
   assert.equal(await malformed("nack_too_many_seqs"), 1);
   assert.equal(forwarded.stats().retransmitted, 1, "neither NACK caused a retransmission (unknown SSRC; seqs never sent)");
 
-  await within(3000, "a sender report at the viewer", () => srSeen.length > 0);
+  await poll(() => srSeen.length, (n) => n > 0, 3000, "a sender report at the viewer", FAST);
   assert.equal(srSeen[0], sender.ssrc);
   assert.equal((sender as unknown as { rtcpRunning: boolean }).rtcpRunning, true, "stock RTCP loop latched off");
   assert.equal((sender as unknown as { rtpCache: unknown[] }).rtpCache.length, 0, "stock 128-packet cache never filled");

@@ -7,55 +7,83 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RTCRtpReceiver, RtpHeader, RtpPacket } from "werift";
 import { boundNackLoop, nackLoopSeamProblems } from "./nack-loop.js";
+import { poll } from "../../test/support/poll.js";
 
 const SSRC = 0x1234_5678;
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const packet = (sequenceNumber: number) => new RtpPacket(new RtpHeader({ sequenceNumber, ssrc: SSRC, payloadType: 96 }), Buffer.alloc(10));
+/** werift's loop ticks every 5 ms: look often. */
+const FAST = { intervalMs: 2 };
 
-function receiverWithStubTransport(): { receiver: RTCRtpReceiver; nacksSent: () => number } {
-  const receiver = new RTCRtpReceiver({} as never, "video", 1);
-  let sent = 0;
-  receiver.setDtlsTransport({ sendRtcp: async () => void (sent += 1) } as never);
-  return { receiver, nacksSent: () => sent };
+interface NackInternals {
+  addPacket(p: RtpPacket): void;
+  _lost: Record<number, number>;
+  sendNack: () => Promise<unknown>;
 }
 
-/** 100, 101, (102 lost), 103, then 102 arrives as a retransmission 12 ms later. */
-async function gapFilledByRetransmission(receiver: RTCRtpReceiver): Promise<void> {
-  const nack = (receiver as unknown as { nack: { addPacket(p: RtpPacket): void } }).nack;
-  for (const seq of [100, 101, 103]) nack.addPacket(packet(seq));
-  await sleep(12);
-  nack.addPacket(packet(102));
-  await sleep(60);
+/**
+ * A receiver whose transport is a stub that counts the NACKs sent and calls `afterNack` once
+ * each has gone out (as a retransmission would arrive after the NACK that asked for it).
+ */
+function receiverWithStubTransport(): { receiver: RTCRtpReceiver; nack: NackInternals; nacksSent: () => number; afterNack: (fn: () => void) => void } {
+  const receiver = new RTCRtpReceiver({} as never, "video", 1);
+  let sent = 0;
+  let afterNack = () => {};
+  receiver.setDtlsTransport({ sendRtcp: async () => void ((sent += 1), setImmediate(afterNack)) } as never);
+  const nack = (receiver as unknown as { nack: NackInternals }).nack;
+  return { receiver, nack, nacksSent: () => sent, afterNack: (fn) => (afterNack = fn) };
+}
+
+/**
+ * 100, 101, (102 lost), 103; 102 arrives as a retransmission right after the first NACK went
+ * out, once werift's loop has seen that NACK through with 102 still lost (the loop's next tick
+ * then finds nothing to send).
+ */
+async function gapFilledByRetransmission(stub: ReturnType<typeof receiverWithStubTransport>): Promise<void> {
+  let filled = false;
+  stub.afterNack(() => {
+    if (filled) return;
+    filled = true;
+    stub.nack.addPacket(packet(102));
+  });
+  for (const seq of [100, 101, 103]) stub.nack.addPacket(packet(seq));
+  await poll(() => filled, Boolean, 5000, "the first NACK and the retransmission after it", FAST);
+  assert.deepEqual(Object.keys(stub.nack._lost), [], "the retransmission filled the gap");
 }
 
 test("werift 0.25.2 keeps the receiver's 5 ms NACK interval after a retransmission fills the gap (the pitfall nack-loop.ts fixes)", async (t) => {
-  const { receiver, nacksSent } = receiverWithStubTransport();
-  t.after(() => receiver.stop());
+  const stub = receiverWithStubTransport();
+  t.after(() => stub.receiver.stop());
+  // count the loop's ticks; werift's own sendNack still does the work
+  let ticks = 0;
+  const weriftSendNack = stub.nack.sendNack;
+  stub.nack.sendNack = () => (ticks++, weriftSendNack());
   const before = timers();
-  await gapFilledByRetransmission(receiver);
-  assert.ok(nacksSent() >= 1, "the gap was NACKed");
+  await gapFilledByRetransmission(stub);
+  assert.ok(stub.nacksSent() >= 1, "the gap was NACKed");
+  const ticksWhenFilled = ticks;
+  await poll(() => ticks - ticksWhenFilled, (n) => n >= 5, 5000, "5 ticks of the loop with nothing lost", FAST);
   // If this fails werift fixed its loop: nack-loop.ts (and its call in publisher.ts) can go.
   assert.equal(timers() - before, 1, "the 5 ms interval is still active with nothing lost");
 });
 
 test("boundNackLoop -> the interval stops once the lost list drains; a later gap is still NACKed", async (t) => {
-  const { receiver, nacksSent } = receiverWithStubTransport();
+  const stub = receiverWithStubTransport();
+  const { receiver, nacksSent } = stub;
   t.after(() => receiver.stop());
   assert.deepEqual(nackLoopSeamProblems(receiver), [], "werift's NackHandler fields are where nack-loop.ts expects them");
   assert.equal(boundNackLoop(receiver), true);
   assert.equal(boundNackLoop(receiver), true, "idempotent");
   const before = timers();
-  await gapFilledByRetransmission(receiver);
+  await gapFilledByRetransmission(stub);
   assert.ok(nacksSent() >= 1, "the gap was NACKed");
-  assert.equal(timers() - before, 0, "no interval left once nothing is lost");
+  await poll(() => timers() - before, (n) => n === 0, 5000, "no interval left once nothing is lost", FAST);
 
   const sentBefore = nacksSent();
-  const nack = (receiver as unknown as { nack: { addPacket(p: RtpPacket): void } }).nack;
-  nack.addPacket(packet(105)); // 104 lost
-  await sleep(100); // werift gives up after 10 tries (~50 ms)
-  assert.ok(nacksSent() > sentBefore, "a new gap starts the loop again");
-  assert.equal(timers() - before, 0, "and it stops after werift's retries");
+  stub.nack.addPacket(packet(105)); // 104 lost, never retransmitted: werift gives up after 10 tries (~50 ms)
+  assert.equal(timers() - before, 1, "a new gap starts the loop again");
+  await poll(() => ({ nacks: nacksSent() - sentBefore, lost: Object.keys(stub.nack._lost).length, intervals: timers() - before }), (s) => s.lost === 0 && s.intervals === 0, 5000, "werift to give up on 104 and the loop to stop", FAST);
+  assert.ok(nacksSent() > sentBefore, "the new gap was NACKed");
 });
 
 test("nackLoopSeamProblems names what is missing", () => {

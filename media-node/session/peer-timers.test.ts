@@ -14,23 +14,26 @@ import { closePeer } from "./close-notify.js";
 import { answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
 import { peerFactoryFromIce } from "./peer-factory.js";
 import { peerConnected } from "../../test/support/peer-state.js";
+import { poll } from "../../test/support/poll.js";
 
 const count = (kind: string) => process.getActiveResourcesInfo().filter((r) => r === kind).length;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** State here is in-process: look often. */
+const FAST = { intervalMs: 10 };
 
 async function viewerOffer(pc: Peer): Promise<string> {
   pc.addTransceiver("video", { direction: "recvonly" });
   await pc.setLocalDescription(await pc.createOffer());
-  const deadline = Date.now() + 3000;
-  while (pc.iceGatheringState !== "complete" && Date.now() < deadline) await sleep(5);
+  await poll(() => pc.iceGatheringState, (s) => s === "complete", 3000, "the viewer's ICE gathering", FAST);
   return pc.localDescription!.sdp;
 }
 
 test("3 viewers connect and close -> no timer or socket per connection is left", { timeout: 30_000 }, async (t) => {
+  const timersBeforeEndpoint = count("Timeout");
   const ice = await startIceEndpoint({ host: "127.0.0.1", port: 0, additionalHosts: ["127.0.0.1"], ipsFromInterfaces: false, iceServers: [], mdnsMode: "off" });
   const peers = peerFactoryFromIce(ice);
   t.after(() => peers.close());
-  await sleep(600); // the endpoint's self-test peer finishes closing
+  // the endpoint's self-test peer finishes closing: an idle endpoint holds no timer
+  await poll(() => count("Timeout"), (n) => n === timersBeforeEndpoint, 5000, "the self-test peer's timers to end", FAST);
   const baseline = { timers: count("Timeout"), udp: count("UDPWrap") };
 
   const pairs: Array<{ node: Peer; viewer: Peer }> = [];
@@ -50,9 +53,10 @@ test("3 viewers connect and close -> no timer or socket per connection is left",
     await viewer.close();
   }
   // werift's DTLS flight timers run out within 0.5 s of the last flight; allow a few rounds
-  const deadline = Date.now() + 5000;
-  while (count("Timeout") > baseline.timers && Date.now() < deadline) await sleep(100);
-  assert.equal(count("Timeout"), baseline.timers, `timers left after close: ${JSON.stringify(process.getActiveResourcesInfo())}`);
+  await poll(() => count("Timeout"), (n) => n === baseline.timers, 5000, "no timer left after close", {
+    ...FAST,
+    onTimeout: () => `active resources: ${JSON.stringify(process.getActiveResourcesInfo())}`,
+  });
   assert.equal(count("UDPWrap"), baseline.udp, "no socket per connection (one shared ICE port)");
   assert.deepEqual(ice.stats().sessions, 0, "the shared port forgot every session");
 });

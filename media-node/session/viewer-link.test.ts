@@ -18,16 +18,10 @@ import { closeNotifyRecord } from "./close-notify.js";
 import { answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
 import { peerFactoryFromIce } from "./peer-factory.js";
 import { ViewerLink, viewerLinkProblems } from "./viewer-link.js";
+import { poll } from "../../test/support/poll.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+/** State here is in-process: look often. */
+const FAST = { intervalMs: 10 };
 
 function bindLoopback(): Promise<Socket> {
   const socket = createSocket("udp4");
@@ -43,11 +37,11 @@ test("a linked viewer: consent answered, RTCP read, nominations followed, close_
   const node = peers.createPeerConnection({});
   viewer.addTransceiver("video", { direction: "recvonly" });
   await viewer.setLocalDescription(await viewer.createOffer());
-  await until("viewer gathering", () => viewer.iceGatheringState === "complete");
+  await poll(() => viewer.iceGatheringState, (s) => s === "complete", 5000, "viewer gathering", FAST);
   await applyRemoteOffer(node, peers, viewer.localDescription!.sdp);
   for (const transceiver of node.getTransceivers()) transceiver.setDirection("sendonly");
   await viewer.setRemoteDescription({ type: "answer", sdp: await answerWithCandidates(node) });
-  await until("both connected", () => node.connectionState === "connected" && viewer.connectionState === "connected");
+  await poll(() => [node.connectionState, viewer.connectionState], (s) => s.every((x) => x === "connected"), 5000, "both connected", FAST);
 
   assert.deepEqual(viewerLinkProblems(node), []);
   const agent = (node.dtlsTransports[0] as unknown as { iceTransport: { connection: { localUsername: string; localPassword: string; remoteUsername: string } } }).iceTransport.connection;
@@ -58,7 +52,8 @@ test("a linked viewer: consent answered, RTCP read, nominations followed, close_
   let closedBy: string | undefined;
   link.listen({ onRtcp: (p) => rtcp.push(p), onClosed: (r) => (closedBy = r), onMalformed: (kind, reason) => malformed.push(`${kind}:${reason}`) });
   await node.close();
-  await sleep(100);
+  // Measured, not guarded: the adopted transport must still be there a while after werift's close.
+  await new Promise((r) => setTimeout(r, 100));
   assert.equal(ice.stats().sessions, 1, "werift's close left the adopted transport on the shared port");
 
   // ICE consent from a (second) address of the viewer: answered with integrity and its address
@@ -72,10 +67,10 @@ test("a linked viewer: consent answered, RTCP read, nominations followed, close_
     return request.addMessageIntegrity(Buffer.from(password, "utf8")).addFingerprint().bytes;
   };
   probe.send(check("not-the-password-at-all", false), ice.port, "127.0.0.1");
-  await until("the forged check is counted", () => malformed.includes("stun:bad_integrity"));
+  await poll(() => malformed, (m) => m.includes("stun:bad_integrity"), 5000, "the forged check to be counted", FAST);
   assert.equal(replies.length, 0, "a check with the wrong password gets no answer");
   probe.send(check(localPassword, false), ice.port, "127.0.0.1");
-  await until("an answer", () => replies.length === 1);
+  await poll(() => replies.length, (n) => n === 1, 5000, "an answer", FAST);
   const answer = parseMessage(replies[0]!, Buffer.from(localPassword, "utf8"));
   assert.ok(answer, "the answer parses and its MESSAGE-INTEGRITY verifies with the node's password");
   assert.equal(answer.messageClass, 256, "a success response");
@@ -84,30 +79,30 @@ test("a linked viewer: consent answered, RTCP read, nominations followed, close_
   // RTCP the viewer sends through its own (werift) stack arrives decrypted and parsed
   const [receiver] = viewer.getReceivers();
   await receiver!.sendRtcpPLI(0x1234abcd);
-  await until("the PLI", () => rtcp.some((p) => p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof PictureLossIndication));
+  await poll(() => rtcp.some((p) => p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof PictureLossIndication), Boolean, 5000, "the PLI", FAST);
   const pli = rtcp.find((p) => p instanceof RtcpPayloadSpecificFeedback) as RtcpPayloadSpecificFeedback;
   assert.equal((pli.feedback as PictureLossIndication).mediaSsrc, 0x1234abcd);
 
   // a nomination from the probe's address moves media there
   probe.send(check(localPassword, true), ice.port, "127.0.0.1");
-  await until("second answer", () => replies.length === 2);
+  await poll(() => replies.length, (n) => n === 2, 5000, "a second answer", FAST);
   link.sendSrtp(Buffer.from([0x80, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xaa]));
-  await until("media at the nominated address", () => replies.length === 3);
+  await poll(() => replies.length, (n) => n === 3, 5000, "media at the nominated address", FAST);
   assert.equal(replies[2]![0], 0x80, "the datagram sent after the nomination went to the probe");
 
   // alerts: a forged one is counted and ignored; the viewer's own sealed close_notify ends it
   probe.send(Buffer.from([21, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 26, ...Buffer.alloc(26, 7)]), ice.port, "127.0.0.1");
-  await until("the forged alert is counted", () => malformed.includes("dtls:alert_unauthenticated"));
+  await poll(() => malformed, (m) => m.includes("dtls:alert_unauthenticated"), 5000, "the forged alert to be counted", FAST);
   assert.equal(closedBy, undefined, "a forged alert ends nothing");
   const viewerSocket = (viewer.dtlsTransports[0] as unknown as { dtls: { dtls: { version: { major: number; minor: number }; epoch: number; recordSequenceNumber: number }; cipher: { sessionType: unknown; cipher: { encrypt(t: unknown, d: Buffer, h: object): Buffer } } } }).dtls;
   const sealed = closeNotifyRecord({ ...viewerSocket.dtls, sequenceNumber: viewerSocket.dtls.recordSequenceNumber + 100, encrypt: (d, h) => viewerSocket.cipher.cipher.encrypt(viewerSocket.cipher.sessionType, d, h) });
   probe.send(sealed, ice.port, "127.0.0.1");
-  await until("the viewer's close_notify", () => closedBy !== undefined);
+  await poll(() => closedBy, (c) => c !== undefined, 5000, "the viewer's close_notify", FAST);
   assert.equal(closedBy, "viewer-close-notify");
 
   // the end: an encrypted DTLS alert (close_notify) to where media goes, at epoch 1
   link.close();
-  await until("the alert", () => replies.length === 4);
+  await poll(() => replies.length, (n) => n === 4, 5000, "the alert", FAST);
   const alert = replies[3]!;
   assert.equal(alert[0], 21, "DTLS record of content type alert");
   assert.equal(alert.readUInt16BE(3), 1, "sealed with the handshake's keys (epoch 1)");

@@ -10,6 +10,7 @@ import { ensureClusterBinaries, type ClusterBinaries } from './binaries.js';
 import { makeCerts, type ControlPlaneCerts } from './certs.js';
 import { freePorts } from './freePort.js';
 import { spawnGroup, tailOfFile, type GroupProcess } from './processGroup.js';
+import { poll } from '../support/poll.js';
 
 export { ensureClusterBinaries, type ClusterBinaries } from './binaries.js';
 
@@ -98,7 +99,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     };
 
     groups.etcd = spawnGroup(binaries.etcd, etcdArgs(dir, etcdClientPort, etcdPeerPort), logs.etcd);
-    await waitFor('etcd', groups.etcd, timeoutMs, () => httpOk(`http://127.0.0.1:${etcdClientPort}/health`));
+    await untilReady('etcd', groups.etcd, timeoutMs, () => httpOk(`http://127.0.0.1:${etcdClientPort}/health`));
 
     const apiArgs = apiServerArgs(dir, certs, tokenFile, apiPort, etcdClientPort).concat(opts.apiServerArgs ?? []);
     const apiReady = () => httpsOk(`${server}/readyz`, certs.caCert, adminToken);
@@ -106,7 +107,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       if (stopped) throw new Error('control plane already stopped');
       if (groups.apiServer && !groups.apiServer.hasExited()) return;
       groups.apiServer = spawnGroup(binaries.kubeApiserver, apiArgs, logs.apiServer);
-      await waitFor('kube-apiserver', groups.apiServer, timeoutMs, apiReady);
+      await untilReady('kube-apiserver', groups.apiServer, timeoutMs, apiReady);
     };
     await startApiServer();
 
@@ -117,7 +118,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     );
     // The controller manager serves nothing here (--secure-port=0); "ready" means it made the
     // default ServiceAccount, which only its serviceaccount controller does.
-    await waitFor('kube-controller-manager', groups.controllerManager, timeoutMs, () =>
+    await untilReady('kube-controller-manager', groups.controllerManager, timeoutMs, () =>
       httpsOk(`${server}/api/v1/namespaces/default/serviceaccounts/default`, certs.caCert, adminToken),
     );
 
@@ -216,16 +217,13 @@ function controllerManagerArgs(certs: ControlPlaneCerts, kubeconfigPath: string)
   ];
 }
 
-async function waitFor(name: string, proc: GroupProcess, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.hasExited()) {
-      throw new Error(`${name} exited with ${await proc.exited} before it was ready; log tail:\n${tailOfFile(proc.logPath)}`);
-    }
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${name} not ready within ${timeoutMs} ms; log tail:\n${tailOfFile(proc.logPath)}`);
+/** Polls `probe` until it says ready; fails at once, with the log tail, when `proc` exits first. */
+async function untilReady(name: string, proc: GroupProcess, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  await poll(probe, Boolean, timeoutMs, `${name} to be ready`, {
+    intervalMs: 200,
+    giveUp: async () => (proc.hasExited() ? `it exited with ${await proc.exited}; log tail:\n${tailOfFile(proc.logPath)}` : undefined),
+    onTimeout: () => `${name} log tail:\n${tailOfFile(proc.logPath)}`,
+  });
 }
 
 async function httpOk(url: string): Promise<boolean> {

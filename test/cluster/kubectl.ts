@@ -1,5 +1,6 @@
 // Small helpers for tests that drive the control plane: the real kubectl, and bounded waits.
 import { execFile } from 'node:child_process';
+import { pollFor } from '../support/poll.js';
 
 export interface KubectlResult {
   code: number;
@@ -31,26 +32,15 @@ export async function kubectlOk(kubeconfigPath: string, args: string[], input?: 
 }
 
 /**
- * Polls check until it returns a value other than undefined/false, or throws after timeoutMs
- * with what the last attempt said (its error, or describe()).
+ * Polls check until it returns a value other than undefined/false (errors count as "not yet"),
+ * or throws after timeoutMs with what the last attempt said: the shared `pollFor` with this
+ * file's argument order and a 250 ms default interval.
  */
-export async function waitUntil<T>(
+export function waitUntil<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
   timeoutMs: number,
   intervalMs = 250,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'never checked';
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-      last = `last result: ${String(value)}`;
-    } catch (err) {
-      last = `last error: ${(err as Error).message}`;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${last})`);
+  return pollFor(check, timeoutMs, what, { intervalMs, retryErrors: true });
 }

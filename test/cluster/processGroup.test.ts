@@ -4,9 +4,23 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { poll } from '../support/poll.js';
 import { waitUntil } from './kubectl.js';
 import { isPidAlive, liveProcessesInGroup, spawnGroup } from './processGroup.js';
+
+/** How many live processes of group `pgid` run exactly `argv` (from /proc/<pid>/cmdline). */
+function running(pgid: number, argv: string[]): number {
+  const wanted = argv.join('\0') + '\0';
+  return liveProcessesInGroup(pgid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === wanted;
+    } catch {
+      return false; // exited while we looked
+    }
+  }).length;
+}
 
 let dir: string;
 before(async () => {
@@ -40,16 +54,19 @@ test('commands that exit at once, 40 side by side -> every exit code seen prompt
 test('stop() -> SIGTERM ends the command (exit 143) and the whole group is gone', async (t) => {
   const proc = spawnGroup('sh', ['-c', 'sleep 300 & sleep 300; wait'], join(dir, 'stop.log'));
   t.after(() => proc.stop(100));
-  await new Promise((r) => setTimeout(r, 200));
+  await poll(() => running(proc.pid, ['sleep', '300']), (n) => n === 2, 5000, 'both sleeps started', { intervalMs: 20 });
   await proc.stop(2000);
   assert.equal(proc.hasExited(), true);
+  assert.equal(await proc.exited, 143, 'the command ended by SIGTERM (128 + 15)');
   assert.equal(isPidAlive(proc.pid), false);
   await waitUntil('group empty', async () => liveProcessesInGroup(proc.pid).length === 0, 2000, 50);
 });
 
-test('stop() on a command that ignores SIGTERM -> SIGKILL after the grace period', async () => {
+test('stop() on a command that ignores SIGTERM -> SIGKILL after the grace period', async (t) => {
   const proc = spawnGroup('sh', ['-c', 'trap "" TERM; sleep 300'], join(dir, 'stubborn.log'));
-  await new Promise((r) => setTimeout(r, 200));
+  t.after(() => proc.stop(100));
+  // the sleep runs once the trap is set: from then on SIGTERM is ignored
+  await poll(() => running(proc.pid, ['sleep', '300']), (n) => n === 1, 5000, 'the sleep after the trap started', { intervalMs: 20 });
   const startedAt = Date.now();
   await proc.stop(500);
   const took = Date.now() - startedAt;

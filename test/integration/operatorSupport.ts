@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startControlPlane, type ControlPlane } from "../cluster/controlPlane.js";
+import { pollFor } from "../support/poll.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const KUBECTL = "/usr/bin/kubectl";
@@ -27,20 +28,12 @@ export async function kubectlJson<T = any>(kubeconfigPath: string, args: string[
   return JSON.parse(await kubectl(kubeconfigPath, [...args, "-o", "json"])) as T;
 }
 
-/** Polls `probe` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+/**
+ * Polls `probe` until it returns a value other than undefined/false (errors count as "not yet"),
+ * or throws after `timeoutMs`: the shared `pollFor` with this file's argument order.
+ */
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 100): Promise<T> {
+  return pollFor(probe, timeoutMs, what, { intervalMs, retryErrors: true });
 }
 
 /** A control plane with the MediaServer CRD installed and established. */

@@ -46,7 +46,10 @@ test("WHIP publisher -> 3 WHEP viewers get every packet in order with rewritten 
   // Let media flow, then stop the source so every viewer can drain the tail.
   await poll(() => clients.report("v3"), (r) => r.packets.length >= 150, 15_000, "v3 to receive 150 packets");
   const { sent } = await clients.stopSending("pub");
-  await new Promise((r) => setTimeout(r, 700));
+  for (const id of viewers) {
+    const lastCounter = async () => (await clients.report(id)).packets.at(-1)?.[3];
+    await poll(lastCounter, (last) => last === sent - 1, 10_000, `${id} to receive the last packet sent (#${sent - 1})`);
+  }
 
   const info = (await pathsOf(node.httpUrl)).find((p) => p.name === "cam1")!;
   assert.equal(info.publisher, true);
@@ -147,6 +150,8 @@ test("a path with waitForPublisher holds WHEP until a publisher arrives", { time
   const clients = await startClientProcess();
   t.after(() => clients.stop());
   const viewing = clients.view({ id: "v", url: `${node.httpUrl}/cam1/whep` });
+  // A head start for the viewer's POST, not a guard of any assertion below: the node does not
+  // show a held WHEP request (not in /v1/paths, no log), so there is no condition to poll yet.
   await new Promise((r) => setTimeout(r, 500));
   const pub = await clients.publish({ id: "pub", url: `${node.httpUrl}/cam1/whip` });
   assert.equal(pub.status, 201);
