@@ -1,6 +1,6 @@
 /**
  * startIceEndpoint on loopback, in this process: how it refuses to start, and the parts of
- * its contract that need no peer. (Peers, the shared port under load and mDNS: ice.test.ts,
+ * its contract that need no peer. (Peers, the shared port under load and mDNS: ice-shared-port.test.ts and ice-mdns.test.ts,
  * inside a network namespace.) Nothing here leaves 127.0.0.1: the endpoint's self-test gathers
  * host candidates only, and the endpoint never falls back to werift's public STUN host.
  */
