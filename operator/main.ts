@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     kube,
     logger: log,
     namespace: config.watchNamespace,
+    ...(config.operatorNamespace ? { operatorNamespace: config.operatorNamespace } : {}),
     workers: config.workers,
     resyncPeriodMs: config.resyncPeriodMs,
     reportingInstance: config.identity,
@@ -70,7 +71,8 @@ async function main(): Promise<void> {
   servers.push(await startMetricsServer(config.metricsAddress, metrics.registry));
   servers.push(await startHealthServer(config.healthAddress, { healthy: () => !shuttingDown, ready: () => controller.synced }));
   const [metricsServer, healthServer] = servers;
-  log.info({ metricsAddress: `${metricsServer!.address.address}:${metricsServer!.address.port}`, healthAddress: `${healthServer!.address.address}:${healthServer!.address.port}`, watchNamespace: config.watchNamespace || "(all)", leaderElect: config.leaderElect }, "operator starting");
+  log.info({ metricsAddress: `${metricsServer!.address.address}:${metricsServer!.address.port}`, healthAddress: `${healthServer!.address.address}:${healthServer!.address.port}`, watchNamespace: config.watchNamespace || "(all)", operatorNamespace: config.operatorNamespace || "(unknown)", leaderElect: config.leaderElect }, "operator starting");
+  if (!config.operatorNamespace) log.warn("operator namespace unknown (set POD_NAMESPACE or --operator-namespace): the media pods' NetworkPolicies admit to metrics and pprof only the namespaces each MediaServer lists in spec.observability.allowedNamespaces");
 
   controller.startInformers();
   void controller.waitForSync().then(() => log.info("caches synced"));

@@ -6,6 +6,7 @@ import { applyEnvOverrides } from "./env.js";
 import { mediaNodeConfigSchema } from "./schema.js";
 import type { MediaNodeConfig } from "./types.js";
 import { parseDuration } from "./duration.js";
+import { isLoopbackHost, parseListenAddress } from "../observe/listenAddress.js";
 
 export class ConfigError extends Error {
   readonly code = "MEDIA_NODE_BAD_CONFIG";
@@ -29,6 +30,14 @@ function describe(error: ErrorObject): string {
   return `${where}: ${error.message}`;
 }
 
+function isLoopback(listen: string): boolean {
+  try {
+    return isLoopbackHost(parseListenAddress(listen).host);
+  } catch {
+    return false; // reported as a bad listen address
+  }
+}
+
 /** Checks rules the JSON schema cannot express. */
 function crossFieldProblems(config: MediaNodeConfig): string[] {
   const problems: string[] = [];
@@ -50,6 +59,17 @@ function crossFieldProblems(config: MediaNodeConfig): string[] {
   });
   const interval = parseDuration(config.webrtc.rtcpReportInterval);
   if (interval < 100 || interval > 60_000) problems.push("webrtc.rtcpReportInterval: must be between 100ms and 60s");
+  for (const key of ["http", "metrics", "pprof"] as const) {
+    try {
+      parseListenAddress(config[key].listen);
+    } catch (error) {
+      problems.push(`${key}.listen: ${(error as Error).message}`);
+    }
+  }
+  // Heap profiles hold whatever the process holds: beyond this machine, never without a token.
+  if (config.pprof.token === undefined && !isLoopback(config.pprof.listen)) {
+    problems.push(`pprof.token: must be set when pprof.listen (${config.pprof.listen}) is not a loopback address`);
+  }
   if (!config.webrtc.ipsFromInterfaces && config.webrtc.additionalHosts.length === 0) {
     problems.push("webrtc.additionalHosts: must list at least one host when ipsFromInterfaces is false");
   }

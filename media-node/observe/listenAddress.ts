@@ -14,6 +14,17 @@ export function parseListenAddress(text: string): ListenAddress {
   return { host: host === "" ? "0.0.0.0" : host, port };
 }
 
+/**
+ * True when a listener on `host` is reachable from this machine only: 127.0.0.0/8 (also as
+ * ::ffff:127.x.y.z), ::1 or "localhost". A wildcard ("0.0.0.0", "::") or any other address is not.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
+  const v4 = h.startsWith("::ffff:") ? h.slice("::ffff:".length) : h;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
 /** URL form of a bound address (IPv6 in brackets), for logs and callers. */
 export function urlOf(host: string, port: number, path: string): string {
   const shown = host.includes(":") ? `[${host}]` : host;

@@ -188,6 +188,9 @@ function pathsBlock(): Schema {
   };
 }
 
+/** A namespace name: a DNS-1123 label. */
+const NAMESPACE_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
 const QUANTITY_PATTERN =
   "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
 
@@ -247,6 +250,23 @@ export const mediaServerSpecSchema: Schema = {
         },
       },
       ...cel(CEL_RULES.profilingPortFree),
+    },
+    observability: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      description:
+        "Who may reach the metrics (9998) and pprof ports. The operator renders a NetworkPolicy <name> for the pods: WHIP/WHEP, ICE and RTP ingest open to all, metrics and pprof only from the operator's namespace and these. Enforced only by a network plugin that implements NetworkPolicy, and never for hostNetwork pods",
+      properties: {
+        allowedNamespaces: {
+          type: "array",
+          default: [],
+          maxItems: 16,
+          "x-kubernetes-list-type": "set",
+          description: "namespaces (besides the operator's own) whose pods may scrape metrics and read profiles, e.g. where Prometheus runs",
+          items: { type: "string", minLength: 1, maxLength: 63, pattern: NAMESPACE_PATTERN },
+        },
+      },
     },
     rollback: {
       type: "object",

@@ -64,6 +64,16 @@ export interface ProfilingSpec {
   tokenSecret?: SecretKeyRef;
 }
 
+/**
+ * Who may reach a pod's metrics and pprof ports besides the operator: the NetworkPolicy the
+ * operator renders for each MediaServer admits these namespaces' pods (and the operator's own
+ * namespace) to them; WHIP/WHEP, ICE and RTP ingest stay open to everyone.
+ */
+export interface ObservabilitySpec {
+  /** Namespace names, e.g. where Prometheus runs; [] by default. */
+  allowedNamespaces: string[];
+}
+
 export interface ServiceSpec {
   type: ServiceType;
   annotations?: Record<string, string>;
@@ -92,6 +102,7 @@ export interface MediaServerSpec {
   hostNetwork: boolean;
   resources?: ResourceRequirements;
   profiling: ProfilingSpec;
+  observability: ObservabilitySpec;
   rollback: RollbackSpec;
 }
 

@@ -74,6 +74,14 @@ function env(ms: MediaServer, spec: RevisionSpec, image: string): V1EnvVar[] {
   } else if (spec.hostNetwork) {
     vars.push({ name: "MEDIA_NODE_ADDITIONAL_HOSTS", value: "$(POD_IP)" });
   }
+  // On the host network no NetworkPolicy applies and 0.0.0.0 would be every interface of the
+  // node: metrics and pprof bind the pod's (= the node's) address only, pprof with its token.
+  if (spec.hostNetwork) {
+    vars.push(
+      { name: "MEDIA_NODE_METRICS_LISTEN", value: `$(POD_IP):${METRICS_PORT}` },
+      { name: "MEDIA_NODE_PPROF_LISTEN", value: `$(POD_IP):${spec.profiling.port}` },
+    );
+  }
   // Always a token: the user's Secret, else the one the operator generated for this MediaServer.
   const secret = spec.profiling.tokenSecret ?? { name: pprofTokenSecretName(ms.metadata.name), key: PPROF_TOKEN_KEY };
   vars.push({ name: "MEDIA_NODE_PPROF_TOKEN", valueFrom: { secretKeyRef: { name: secret.name, key: secret.key } } });

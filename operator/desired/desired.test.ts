@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { validateConfig } from "../../media-node/config/load.js";
+import { parseConfigText } from "../../media-node/config/load.js";
 import { sampleMediaServer } from "../api/sample.js";
 import type { MediaServer, PathConfig, WebrtcConfig } from "../api/types.js";
 import { InvalidSpecError } from "../api/validate.js";
@@ -12,6 +12,9 @@ function withSpec(patch: (spec: Record<string, any>) => void): MediaServer {
   patch(ms.spec as unknown as Record<string, any>);
   return ms;
 }
+
+/** The config as a pod reads it: the ConfigMap's file plus the pprof token its env always carries (a Secret). */
+const nodeConfig = (text: string) => parseConfigText(text, { MEDIA_NODE_PPROF_TOKEN: "from-the-secret" });
 
 const all = (d: ReturnType<typeof desiredObjects>) => [d.configMap, d.deployment, d.service, d.metricsService];
 const podHash = (d: ReturnType<typeof desiredObjects>) => d.deployment.spec!.template.metadata!.annotations![CONFIG_HASH_ANNOTATION];
@@ -56,7 +59,7 @@ test("ConfigMap <name>-config-<hash[:10]> is immutable and holds a media-node.ya
   assert.equal(d.configMap.metadata!.name, `sample-config-${d.configHash.slice(0, 10)}`);
   assert.equal(d.configMap.immutable, true);
   assert.equal(d.configMap.metadata!.labels!["mediafleet.io/config-hash"], d.configHash.slice(0, 10));
-  const config = validateConfig(parse(d.configMap.data![CONFIG_FILE_KEY]!));
+  const config = nodeConfig(d.configMap.data![CONFIG_FILE_KEY]!);
   assert.equal(config.http.listen, "0.0.0.0:8117");
   assert.equal(config.metrics.listen, "0.0.0.0:9998");
   assert.equal(config.pprof.listen, "0.0.0.0:9999");
@@ -70,7 +73,7 @@ test("minimal spec {image} -> config valid for the media node; profiling.port mo
   const ms = sampleMediaServer();
   ms.spec = { image: "media-node:2", profiling: { port: 7070 } } as MediaServer["spec"];
   const d = desiredObjects(ms);
-  const config = validateConfig(parse(d.configMap.data![CONFIG_FILE_KEY]!));
+  const config = nodeConfig(d.configMap.data![CONFIG_FILE_KEY]!);
   assert.equal(config.pprof.listen, "0.0.0.0:7070");
   assert.equal(config.webrtc.nack.mode, "shared");
   assert.deepEqual(d.metricsService.spec!.ports!.map((p) => p.port), [9998, 7070]);
@@ -257,7 +260,7 @@ const podSpec = (d: ReturnType<typeof desiredObjects>) => d.deployment.spec!.tem
 test("a path's readTokenSecret -> the ConfigMap names the mounted file (no token), the pod mounts that Secret read-only, only that key", () => {
   const d = desiredObjects(withTokens([{ name: "cam1", readTokenSecret: { name: "viewers" } }]));
   const text = d.configMap.data![CONFIG_FILE_KEY]!;
-  const config = validateConfig(parse(text));
+  const config = nodeConfig(text);
   assert.equal(config.paths[0]!.readTokenFile, "/var/run/mediafleet/tokens/viewers/token");
   assert.equal(config.paths[0]!.readToken, undefined);
   assert.doesNotMatch(text, /TokenSecret|readToken:|publishToken:/, "neither the reference form nor an inline token");
@@ -283,7 +286,7 @@ test("paths sharing a Secret -> one volume with the keys they read; another Secr
   assert.deepEqual(volumes[0]!.secret!.items, [{ key: "publish", path: "publish" }, { key: "read", path: "read" }]);
   for (const v of podSpec(d).volumes!) assert.match(v.name, /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
   assert.equal(new Set(podSpec(d).volumes!.map((v) => v.name)).size, 3);
-  const config = validateConfig(parse(d.configMap.data![CONFIG_FILE_KEY]!));
+  const config = nodeConfig(d.configMap.data![CONFIG_FILE_KEY]!);
   assert.deepEqual(config.paths.map((p) => [p.publishTokenFile, p.readTokenFile]), [
     ["/var/run/mediafleet/tokens/cams/publish", "/var/run/mediafleet/tokens/cams/read"],
     [undefined, "/var/run/mediafleet/tokens/cams/read"],

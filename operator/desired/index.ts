@@ -16,6 +16,7 @@ import { CONFIG_FILE_KEY, configHash, mediaNodeConfigYaml, type RevisionSpec } f
 import type { RevisionPath } from "./tokens.js";
 import { buildDeployment, type PodRole } from "./deployment.js";
 import { commonLabels, ownerReference } from "./labels.js";
+import { buildNetworkPolicy, type NetworkPolicy } from "./networkPolicy.js";
 import { CONFIG_HASH_LABEL } from "./revision.js";
 import { buildMetricsService, buildPublicService } from "./services.js";
 
@@ -25,6 +26,7 @@ export { CONFIG_HASH_ANNOTATION, CONTAINER_NAME, MEDIA_NODE_COMMAND, PPROF_TOKEN
 export { APP_NAME, MANAGED_BY, SCRAPE_LABEL, commonLabels, ownerReference, selectorLabels, selectorString, versionFromImage } from "./labels.js";
 export { CONFIG_HASH_LABEL, REVISION_LABEL, ROLE_LABEL, configMapName, revisionKey } from "./revision.js";
 export { metricsServiceName } from "./services.js";
+export { NAMESPACE_NAME_LABEL, networkPolicyName, observerNamespaces, type NetworkPolicy } from "./networkPolicy.js";
 
 /**
  * What one Deployment runs: an image and a config (the spec's when `config` is absent). A config
@@ -45,7 +47,7 @@ export interface Layout {
 }
 
 export interface DesiredOptions {
-  /** Namespace the operator runs in. Accepted for call sites; no object depends on it today. */
+  /** Namespace the operator runs in: the NetworkPolicy admits it to metrics and pprof. */
   operatorNamespace?: string;
   /** What each Deployment runs; default: the spec's revision on the fleet, no canary. */
   layout?: Layout;
@@ -65,6 +67,8 @@ export interface DesiredObjects {
   baseline?: RenderedRevision;
   service: V1Service;
   metricsService: V1Service;
+  /** Ingress of every pod of the MediaServer: media open to all, metrics and pprof to observers only. */
+  networkPolicy: NetworkPolicy;
   /** The defaulted spec the objects were built from. */
   spec: MediaServerSpec;
   /** The fleet's ConfigMap, Deployment, image and config hash (= stable's). */
@@ -120,6 +124,12 @@ export function desiredObjects(ms: MediaServer, opts: DesiredOptions = {}): Desi
   const baseline = layout.baseline ? renderRevision(ms, spec, layout.baseline, "baseline", layout.analysisId) : undefined;
   const configMaps = new Map<string, V1ConfigMap>();
   for (const r of [stable, canary, baseline]) if (r) configMaps.set(r.configMap.metadata!.name!, r.configMap);
+  // A revision's config may move the ICE or an RTP port: open what any running revision listens on.
+  const udpPorts = [layout.stable, layout.canary, layout.baseline].flatMap((source) => {
+    if (!source) return [];
+    const revSpec = specFor(spec, source);
+    return [revSpec.webrtc.udpPort, ...revSpec.paths.flatMap((p) => (p.source?.rtp ? [p.source.rtp.port] : []))];
+  });
   return {
     configMaps: [...configMaps.values()],
     stable,
@@ -127,6 +137,7 @@ export function desiredObjects(ms: MediaServer, opts: DesiredOptions = {}): Desi
     ...(baseline ? { baseline } : {}),
     service: buildPublicService(ms, spec, stable.image),
     metricsService: buildMetricsService(ms, spec, stable.image),
+    networkPolicy: buildNetworkPolicy({ ms, spec, image: stable.image, operatorNamespace: opts.operatorNamespace, udpPorts }),
     spec,
     configMap: stable.configMap,
     deployment: stable.deployment,

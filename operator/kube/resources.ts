@@ -17,8 +17,11 @@ export const SECRETS: ResourceType = { group: "", version: "v1", plural: "secret
 export const PODS: ResourceType = { group: "", version: "v1", plural: "pods", kind: "Pod" };
 export const LEASES: ResourceType = { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease" };
 export const EVENTS: ResourceType = { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event" };
+export const NETWORK_POLICIES: ResourceType = { group: "networking.k8s.io", version: "v1", plural: "networkpolicies", kind: "NetworkPolicy" };
+/** Only the CRD upgrade step (crdUpgrade.ts) touches these; the operator never does. */
+export const CRDS: ResourceType = { group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition" };
 
-const BY_KIND = new Map([MEDIASERVERS, DEPLOYMENTS, CONFIGMAPS, SERVICES, SECRETS, PODS, LEASES, EVENTS].map((r) => [`${apiVersionOf(r)}/${r.kind}`, r]));
+const BY_KIND = new Map([MEDIASERVERS, DEPLOYMENTS, CONFIGMAPS, SERVICES, SECRETS, PODS, LEASES, EVENTS, CRDS, NETWORK_POLICIES].map((r) => [`${apiVersionOf(r)}/${r.kind}`, r]));
 
 export function apiVersionOf(resource: ResourceType): string {
   return resource.group === "" ? resource.version : `${resource.group}/${resource.version}`;

@@ -1,6 +1,6 @@
 /**
  * Wiring of the MediaServer controller: informers (MediaServers, and the ConfigMaps,
- * Deployments, Services and Pods labelled as ours), the work queue, the workers.
+ * Deployments, Services, NetworkPolicies and Pods labelled as ours), the work queue, the workers.
  * Informers run on every replica (a standby has a warm cache and takes over fast);
  * workers run only on the leader (`startWorkers`). Events on owned objects enqueue the
  * controlling MediaServer; a resync enqueues every MediaServer.
@@ -13,7 +13,7 @@ import { isConflict } from "../kube/errors.js";
 import { ResourceListWatch } from "../kube/listWatch.js";
 import { controllerOwner, keyOf, splitKey, type KubeObject } from "../kube/objects.js";
 import { Reflector } from "../kube/reflector.js";
-import { CONFIGMAPS, DEPLOYMENTS, MEDIASERVERS, PODS, SERVICES, type ResourceType } from "../kube/resources.js";
+import { CONFIGMAPS, DEPLOYMENTS, MEDIASERVERS, NETWORK_POLICIES, PODS, SERVICES, type ResourceType } from "../kube/resources.js";
 import type { ImagePolicy } from "./imagePolicy.js";
 import type { PodSample, ScrapeErrorReason } from "../analysis/types.js";
 import { PprofTokens } from "../rollout/pprofToken.js";
@@ -30,6 +30,8 @@ export interface ControllerOptions {
   logger: Logger;
   /** Watch one namespace only; all namespaces when empty. */
   namespace?: string;
+  /** Where the operator runs: admitted to the pods' metrics and pprof by each MediaServer's NetworkPolicy. */
+  operatorNamespace?: string;
   workers?: number;
   resyncPeriodMs?: number;
   reportingInstance: string;
@@ -66,6 +68,7 @@ export class MediaServerController {
       ConfigMap: informer(CONFIGMAPS, OWNED_SELECTOR),
       Deployment: informer(DEPLOYMENTS, OWNED_SELECTOR),
       Service: informer(SERVICES, OWNED_SELECTOR),
+      NetworkPolicy: informer(NETWORK_POLICIES, OWNED_SELECTOR),
     };
     // Pods of our Deployments carry the selector labels, not managed-by; kept for the scrape layer.
     this.pods = informer(PODS, "app.kubernetes.io/name=media-node,app.kubernetes.io/instance");
@@ -92,6 +95,7 @@ export class MediaServerController {
       logger: log,
       reportingInstance: options.reportingInstance,
       imagePolicy,
+      ...(options.operatorNamespace ? { operatorNamespace: options.operatorNamespace } : {}),
       cache: {
         mediaServer: (namespace, name) => this.mediaServers.get(namespace, name),
         owned: (kind, namespace, name) => this.owned[kind].get(namespace, name),

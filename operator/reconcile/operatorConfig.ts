@@ -16,6 +16,8 @@ export interface OperatorConfig {
   leaseTimings: LeaseTimings;
   /** Empty: all namespaces. */
   watchNamespace: string;
+  /** Where the operator runs ("" unknown): each MediaServer's NetworkPolicy admits it to metrics and pprof. */
+  operatorNamespace: string;
   workers: number;
   resyncPeriodMs: number;
   identity: string;
@@ -33,6 +35,9 @@ export const USAGE = `mediafleet operator
   --renew-deadline D       a leader that cannot renew for this long steps down (env RENEW_DEADLINE, default 10s)
   --retry-period D         pause between acquire/renew attempts (env RETRY_PERIOD, default 2s)
   --watch-namespace NS     only this namespace (env WATCH_NAMESPACE, default all)
+  --operator-namespace NS  the operator's own namespace, which the media pods' NetworkPolicies admit to
+                           metrics and pprof (env POD_NAMESPACE; default none: only the namespaces a
+                           MediaServer lists in spec.observability.allowedNamespaces)
   --workers N              concurrent reconciles (env WORKERS, default 16; reconciles wait on I/O, not CPU)
   --resync-period D        reconcile every MediaServer this often even without changes (env RESYNC_PERIOD, default 10m)
   --log-level LEVEL        pino level (env LOG_LEVEL, default info)
@@ -52,6 +57,12 @@ function positiveInt(flag: string, text: string): number {
   return value;
 }
 
+/** "" or a namespace name (a DNS-1123 label). */
+function namespaceName(flag: string, text: string): string {
+  if (text !== "" && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(text)) throw new RangeError(`--${flag} must be a namespace name (a DNS-1123 label), got "${text}"`);
+  return text;
+}
+
 function truthy(text: string | undefined): boolean {
   return text !== undefined && /^(1|true|yes|on)$/i.test(text);
 }
@@ -69,6 +80,7 @@ export function loadOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): Oper
       "renew-deadline": { type: "string" },
       "retry-period": { type: "string" },
       "watch-namespace": { type: "string" },
+      "operator-namespace": { type: "string" },
       workers: { type: "string" },
       "resync-period": { type: "string" },
       "log-level": { type: "string" },
@@ -99,6 +111,7 @@ export function loadOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): Oper
     leaseName: values["lease-name"] ?? env.LEASE_NAME ?? "mediafleet-operator",
     leaseTimings,
     watchNamespace: values["watch-namespace"] ?? env.WATCH_NAMESPACE ?? "",
+    operatorNamespace: namespaceName("operator-namespace", values["operator-namespace"] ?? env.POD_NAMESPACE ?? ""),
     workers: positiveInt("workers", values.workers ?? env.WORKERS ?? "16"),
     resyncPeriodMs: duration("resync-period", values["resync-period"] ?? env.RESYNC_PERIOD ?? "10m"),
     identity: env.POD_NAME ?? `${hostname()}_${process.pid}`,

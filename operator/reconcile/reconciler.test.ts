@@ -89,17 +89,18 @@ async function settle(reconciler: MediaServerReconciler) {
   return reconciler.reconcile("media", "sample");
 }
 
-test("reconcile of a new MediaServer -> workload first (ConfigMap, Deployment, requeue), then Services, one Created event, one status write", async () => {
+test("reconcile of a new MediaServer -> workload first (ConfigMap and NetworkPolicy, then Deployment, requeue), then Services, one Created event, one status write", async () => {
   const w = world();
   const reconciler = reconcilerFor(w);
   assert.deepEqual(await reconciler.reconcile("media", "sample"), { requeueAfterMs: 0 }, "the rest waits for its turn in the queue");
-  assert.equal(w.calls.length, 2);
+  assert.equal(w.calls.length, 3);
   assert.match(w.calls[0]!, /^apply ConfigMap\/sample-config-[0-9a-f]{10}$/);
-  assert.equal(w.calls[1], "apply Deployment/sample");
+  assert.equal(w.calls[1], "apply NetworkPolicy/sample", "the pods' ingress is limited before they exist");
+  assert.equal(w.calls[2], "apply Deployment/sample");
   await reconciler.reconcile("media", "sample");
-  assert.deepEqual(w.calls.slice(2, 4).sort(), ["apply Service/sample", "apply Service/sample-metrics"]);
-  assert.deepEqual(w.calls.slice(4), ["event Created", "patch status"]);
-  assert.match(w.events[0]!.note, /ConfigMap sample-config-[0-9a-f]{10}, Deployment sample, Service sample/);
+  assert.deepEqual(w.calls.slice(3, 5).sort(), ["apply Service/sample", "apply Service/sample-metrics"]);
+  assert.deepEqual(w.calls.slice(5), ["event Created", "patch status"]);
+  assert.match(w.events[0]!.note, /ConfigMap sample-config-[0-9a-f]{10}, NetworkPolicy sample, Deployment sample, Service sample/);
   assert.ok(!w.calls.some((c) => c.endsWith("force")), "nothing forced on objects we do not have yet");
   assert.equal(w.ms?.status?.observedGeneration, 1);
   assert.equal(w.ms?.status?.currentImage, "ghcr.io/mediafleet/media-node:0.1.0");

@@ -20,7 +20,7 @@ import { ReconcileEventReasons } from "./reasons.js";
 import { computeStatus, jsonEqual, mergePatchOf, type DeploymentObservation, type ReconcileObservation } from "./status.js";
 import type { ReconcileResult } from "./workers.js";
 
-export type OwnedKind = "ConfigMap" | "Deployment" | "Service";
+export type OwnedKind = "ConfigMap" | "Deployment" | "Service" | "NetworkPolicy";
 
 export interface ReconcilerKube {
   apply<T extends KubeObject>(object: T, options: ApplyOptions): Promise<T>;
@@ -46,6 +46,8 @@ export interface ReconcilerOptions {
   /** Who reports the Events (pod name). */
   reportingInstance: string;
   imagePolicy?: ImagePolicy;
+  /** The operator's own namespace: each MediaServer's NetworkPolicy admits it to metrics and pprof. */
+  operatorNamespace?: string;
   now?: () => Date;
 }
 
@@ -102,18 +104,19 @@ export class MediaServerReconciler {
     }
     const spec = validation.spec;
     const decision = await this.imagePolicy.decide({ ms, spec });
-    const desired = desiredObjects(ms, { layout: decision.layout });
+    const desired = desiredObjects(ms, { layout: decision.layout, ...(this.options.operatorNamespace ? { operatorNamespace: this.options.operatorNamespace } : {}) });
     const cachedDeployment = this.options.cache.owned("Deployment", namespace, name) as (DeploymentObservation & KubeObject) | undefined;
     const deployments = [desired.stable, desired.canary, desired.baseline].flatMap((r) => (r ? [r.deployment as unknown as KubeObject] : []));
     const configMaps = desired.configMaps as unknown as KubeObject[];
+    const networkPolicy = desired.networkPolicy as unknown as KubeObject;
     const firstPass = !cachedDeployment && !this.workloadFirst.has(key);
     const policyStatus = { ...decision.status, currentConfigHash: desired.stable.configHash };
     const image = desired.stable.image;
     let outcome: ApplyOutcome;
     try {
       outcome = firstPass
-        ? await this.applyWorkload(key, ms, configMaps, desired.stable.deployment as unknown as KubeObject, log)
-        : await this.applyAll(key, ms, configMaps, deployments, [desired.service, desired.metricsService] as unknown as KubeObject[], log);
+        ? await this.applyWorkload(key, ms, configMaps, networkPolicy, desired.stable.deployment as unknown as KubeObject, log)
+        : await this.applyAll(key, ms, configMaps, deployments, [networkPolicy, ...([desired.service, desired.metricsService] as unknown as KubeObject[])], log);
       if (!firstPass) await this.removeUnwanted(key, ms, desired, decision.status?.lastGoodRevision?.configHash, outcome, log);
     } catch (error) {
       if (isConflict(error) && !(error instanceof NotOwnedError)) throw error; // retried with backoff by the queue
@@ -199,10 +202,10 @@ export class MediaServerReconciler {
     return cached;
   }
 
-  /** ConfigMaps then the fleet's Deployment: what the pods need, and nothing else. */
-  private async applyWorkload(key: string, ms: MediaServer, configMaps: KubeObject[], deployment: KubeObject, log: Logger): Promise<ApplyOutcome> {
+  /** ConfigMaps and the NetworkPolicy, then the fleet's Deployment: what the pods need (guarded from their start), nothing else. */
+  private async applyWorkload(key: string, ms: MediaServer, configMaps: KubeObject[], networkPolicy: KubeObject, deployment: KubeObject, log: Logger): Promise<ApplyOutcome> {
     const outcome: ApplyOutcome = { created: [], updated: [], deleted: [] };
-    for (const configMap of configMaps) await this.applyOne(key, ms, configMap, outcome, log);
+    await Promise.all([...configMaps, networkPolicy].map((object) => this.applyOne(key, ms, object, outcome, log)));
     await this.applyOne(key, ms, deployment, outcome, log);
     return outcome;
   }
