@@ -47,6 +47,12 @@ export interface PodSample {
   heapAfterGcBytes: number;
   /** External memory (Buffers, ArrayBuffers, native memory V8 is told about). */
   externalBytes: number;
+  /**
+   * Major GCs the pod has run (`mediafleet_major_gcs_total`); undefined when the node does not
+   * export the count. At 0 the two readings above are the pod's current usage, garbage included
+   * (firstMajorGc.ts).
+   */
+  majorGcs?: number;
   rssBytes: number;
   viewers: number;
   publishers: number;

@@ -279,3 +279,81 @@ test("a revision rejected once and passed on retry leaves rejectedImages: going 
   assert.equal(last.status.analysis?.phase, "Passed");
   assert.deepEqual(last.status.rejectedImages?.map((r) => r.image), ["media-node:other"]);
 });
+
+/**
+ * Rollout 12 of bench-results/rollback-2026-12-02T15-22-05.json (good2 -> good: the same build),
+ * [t, canary bytes, baseline bytes, viewers each]. The canary's readings differ at every scrape
+ * (its current memory: no major GC yet), the baseline's hold between its GCs. It was rejected
+ * (HeapRegression) at the 9th round, 17 s after Ready.
+ */
+const BENCH_FALSE_ROLLBACK: Array<[number, number, number, number]> = [
+  [1.258, 41_499_644, 29_279_940, 2], [3.257, 41_288_830, 29_279_940, 2], [5.271, 52_065_736, 29_279_940, 2],
+  [7.29, 42_693_070, 29_279_940, 2], [9.323, 53_261_234, 31_573_530, 2], [11.332, 43_075_367, 31_573_530, 2],
+  [13.35, 52_721_536, 31_573_530, 2], [15.37, 42_784_245, 31_573_530, 2], [17.396, 45_701_215, 31_573_530, 6],
+];
+
+const withGcs = (s: PodSample, majorGcs: number): PodSample => ({ ...s, majorGcs });
+
+test("the benchmark's false rollback replayed (a canary before its first major GC, 41-53 MB, against a baseline after GC): not counted, never Failed; counted from its first major GC on, Passed", () => {
+  const spec = specWith("media-node:good", (s) => (s.rollback = { ...s.rollback, window: "60s", minSamples: 6 }));
+  const target = revisionOf(spec, { image: spec.image });
+  const status0: MediaServerStatus = { lastGoodImage: "media-node:good2", lastGoodRevision: { image: "media-node:good2", configHash: target.configHash, promotedAt: "2026-12-02T09:00:00Z" } };
+  const lastGoodRev = { image: "media-node:good2", configHash: target.configHash };
+  const [canary, baseline] = [pod("c", "canary", target), pod("b", "baseline", lastGoodRev)];
+  const started = plan(input(spec, status0, [], T0));
+  const readyMs = T0 + 1000;
+  let status: MediaServerStatus = { ...status0, ...plan(input(spec, { ...status0, ...started.status }, [canary, baseline], readyMs)).status };
+  const round = (t: number, canaryBytes: number, canaryGcs: number, baselineBytes: number, viewers: number) => {
+    const now = readyMs + Math.round(t * 1000);
+    const samples = [withGcs(sample(canary, canaryBytes, viewers, now, []), canaryGcs), withGcs(sample(baseline, baselineBytes, viewers, now, []), 3)];
+    const out = plan(input(spec, status, [canary, baseline], now, { round: { timeMs: now, samples } }));
+    status = { ...status, ...out.status };
+    return out;
+  };
+  for (const [t, canaryBytes, baselineBytes, viewers] of BENCH_FALSE_ROLLBACK) {
+    const out = round(t, canaryBytes, 0, baselineBytes, viewers);
+    assert.equal(out.status.analysis?.phase, "Running", `at ${t} s: ${out.status.analysis?.message}`);
+    assert.equal(out.rolledBack, false);
+  }
+  assert.equal(status.analysis?.samples, 0);
+  assert.equal(status.analysis?.reason, "WaitingForMajorGC");
+  assert.match(status.analysis!.message!, /the canary \(c\) had run no major GC yet/);
+  const between = plan(input(spec, status, [canary, baseline], readyMs + 18_400));
+  assert.deepEqual(between.status.analysis, status.analysis, "a reconcile between rounds says the same and writes nothing");
+
+  // The canary's first major GC, then after-GC readings as lean as the baseline's (viewers down at 40 s, as in the benchmark).
+  for (let t = 19.4; t < 60; t += 2) {
+    const viewers = t < 40 ? 6 : 2;
+    const out = round(t, 30.8 * MB + ((Math.round(t) * 7919) % 11) * 0.1 * MB, 1 + Math.floor(t / 7), 31.57 * MB, viewers);
+    assert.equal(out.status.analysis?.phase, "Running", `at ${t} s: ${out.status.analysis?.message}`);
+  }
+  assert.equal(status.analysis?.reason, "Collecting");
+  assert.equal(status.analysis?.samples, 21, "every round from the canary's first major GC on");
+  const end = plan(input(spec, status, [canary, baseline], readyMs + 61_000));
+  assert.equal(end.status.analysis?.phase, "Passed", end.status.analysis?.message);
+  assert.equal(end.rolledBack, false);
+});
+
+test("a canary that runs no major GC in the whole window: no round counted, Inconclusive/InsufficientData naming it at window end, never Failed however high its current memory", () => {
+  const spec = specWith("media-node:quiet");
+  const target = revisionOf(spec, { image: spec.image });
+  const pods = [pod("c", "canary", target), pod("b", "baseline", GOOD_REV)];
+  const started = plan(input(spec, lastGoodStatus(), [], T0));
+  const readyMs = T0 + 1000;
+  let status: MediaServerStatus = { ...lastGoodStatus(), ...plan(input(spec, { ...lastGoodStatus(), ...started.status }, pods, readyMs)).status };
+  for (let i = 1; i <= 14; i++) {
+    const now = readyMs + i * 2000;
+    const samples = [withGcs(sample(pods[0]!, 70 * MB, 6, now, []), 0), withGcs(sample(pods[1]!, 30 * MB, 6, now, []), 2 + i)];
+    const out = plan(input(spec, status, pods, now, { round: { timeMs: now, samples } }));
+    assert.equal(out.status.analysis?.phase, "Running", out.status.analysis?.message);
+    status = { ...status, ...out.status };
+  }
+  const end = plan(input(spec, status, pods, readyMs + 31_000));
+  assert.equal(end.status.analysis?.phase, "Inconclusive");
+  assert.equal(end.status.analysis?.reason, "InsufficientData");
+  assert.equal(end.status.analysis?.samples, 0);
+  assert.match(end.status.analysis!.message!, /missing data is not a regression; latest round not counted: the canary \(c\) had run no major GC yet/);
+  assert.equal(end.rolledBack, false);
+  assert.equal(end.canary, true, "held");
+  assert.equal(end.conditions.find((c) => c.type === "Degraded")?.reason, "InsufficientData");
+});

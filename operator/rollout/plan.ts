@@ -10,10 +10,12 @@
  *   good revision, Degraded/ImageRejected says why.
  * - Spec names a new revision: the fleet stays on the last good one; ONE canary pod (new) and
  *   ONE baseline pod (last good) start together. Each scrape round adds a point (canary and
- *   baseline memory and viewers); `judge` decides. Failed (heap regression or growth, OOM kill,
- *   crash, not Ready in time): the revision is rejected with what grew, canary and baseline go,
- *   the fleet was never touched. Passed: it becomes the last good revision and rolls to the
- *   fleet. Inconclusive: canary and baseline are held, never promoted, until retry or a new spec.
+ *   baseline memory and viewers) once both pods have run a major GC (before it a pod's reading
+ *   is its current memory, garbage included: analysis/firstMajorGc.ts); `judge` decides.
+ *   Failed (heap regression or growth, OOM kill, crash, not Ready in time): the revision is
+ *   rejected with what grew, canary and baseline go, the fleet was never touched. Passed: it
+ *   becomes the last good revision and rolls to the fleet. Inconclusive: canary and baseline
+ *   are held, never promoted, until retry or a new spec.
  * The analysis lives in status (points included), so a restarted operator continues it.
  */
 import type { AnalysisPoint, AnalysisStatus, HeapGrowth, LastGoodRevision, MediaServerSpec, MediaServerStatus, RejectedImage, RevisionRef } from "../api/types.js";
@@ -23,6 +25,7 @@ import type { ProfileSites } from "../analysis/siteDiff.js";
 import { topGrowth } from "../analysis/siteDiff.js";
 import type { PodSample } from "../analysis/types.js";
 import { judge, type Verdict } from "../analysis/verdict.js";
+import { beforeFirstMajorGc, WAITING_FOR_MAJOR_GC } from "../analysis/firstMajorGc.js";
 import type { ConditionInput } from "../api/conditions.js";
 import { revisionKey } from "../desired/index.js";
 import type { PodObservation } from "./observe.js";
@@ -166,15 +169,22 @@ function canaryStep(input: PlanInput, base: Plan, lastGood: LastGoodRevision, pr
       return inconclusive(running, analysis, input.nowMs, "BaselineNotReady", `the baseline pod of ${describeRevision(lastGood)} was not Ready within progressDeadline ${input.spec.rollback.progressDeadline}; nothing to compare with`);
     }
   }
+  // Why the latest round was not counted, when a pod had not run a major GC yet. Between rounds
+  // the word of the last one stands (no round, nothing new to say, no status write).
+  let notCounted = previous.reason === WAITING_FOR_MAJOR_GC ? previous.message : undefined;
   if (analysis.readyAt && input.round && canaryPod && baselinePod) {
     const c = input.round.samples.find((s) => s.pod === canaryPod.name);
     const b = input.round.samples.find((s) => s.pod === baselinePod.name);
-    // A round counts only with both heap profiles: without them a verdict could not say what
-    // grew, and a pod whose profile fails (401, garbage, timeout) must not pass unseen.
-    if (c?.sites && b?.sites) {
-      const point: AnalysisPoint = { t: Math.max(0, (input.round.timeMs - Date.parse(analysis.readyAt)) / 1000), canaryBytes: memory(c), canaryViewers: c.viewers, baselineBytes: memory(b), baselineViewers: b.viewers };
-      analysis.points = thin([...analysis.points!, point]);
-      analysis.samples = (analysis.samples ?? 0) + 1;
+    if (c && b) {
+      const young = beforeFirstMajorGc([c, b]);
+      notCounted = young ? `round not counted: ${young}` : undefined;
+      // A round counts only with both heap profiles: without them a verdict could not say what
+      // grew, and a pod whose profile fails (401, garbage, timeout) must not pass unseen.
+      if (c.sites && b.sites && !young) {
+        const point: AnalysisPoint = { t: Math.max(0, (input.round.timeMs - Date.parse(analysis.readyAt)) / 1000), canaryBytes: memory(c), canaryViewers: c.viewers, baselineBytes: memory(b), baselineViewers: b.viewers };
+        analysis.points = thin([...analysis.points!, point]);
+        analysis.samples = (analysis.samples ?? 0) + 1;
+      }
     }
   }
   const points = analysis.points!;
@@ -191,9 +201,17 @@ function canaryStep(input: PlanInput, base: Plan, lastGood: LastGoodRevision, pr
   if (verdict.history) verdict.message = `${verdict.message}. Against the last good revision's history: ${verdict.history.message}`;
   if (verdict.phase === "Failed") return fail(input, running, lastGood, analysis, verdict.reason, verdict.message);
   if (verdict.phase === "Passed") return promote(input, running, analysis, verdict);
-  if (verdict.phase === "Inconclusive") return inconclusive(running, analysis, input.nowMs, verdict.reason, verdict.message);
-  analysis.reason = analysis.readyAt ? "Collecting" : "WaitingForPods";
-  analysis.message = analysis.readyAt ? `${verdict.message}` : `waiting for the canary and the baseline to be Ready (progressDeadline ${input.spec.rollback.progressDeadline})`;
+  if (verdict.phase === "Inconclusive") {
+    const why = verdict.reason === "InsufficientData" && notCounted ? `${verdict.message}; latest ${notCounted}` : verdict.message;
+    return inconclusive(running, analysis, input.nowMs, verdict.reason, why);
+  }
+  if (notCounted) {
+    analysis.reason = WAITING_FOR_MAJOR_GC;
+    analysis.message = notCounted;
+  } else {
+    analysis.reason = analysis.readyAt ? "Collecting" : "WaitingForPods";
+    analysis.message = analysis.readyAt ? `${verdict.message}` : `waiting for the canary and the baseline to be Ready (progressDeadline ${input.spec.rollback.progressDeadline})`;
+  }
   running.conditions = [progressing(true, ConditionReasons.AnalysisRunning, `analysing ${describeRevision(target)}: ${analysis.message}`), degraded(false, ConditionReasons.AsExpected, "the fleet runs the last good revision")];
   return running;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { ScrapeError } from "./errors.js";
-import { EXTERNAL_AFTER_GC, HEAP_AFTER_GC, parseMetricsBody, parseMetricsText, PUBLISHERS, RSS, VIEWERS } from "./metricsText.js";
+import { EXTERNAL_AFTER_GC, HEAP_AFTER_GC, MAJOR_GCS, parseMetricsBody, parseMetricsText, PUBLISHERS, RSS, VIEWERS } from "./metricsText.js";
 import { GOOD_METRICS, withoutFamilies } from "./testdata/fixtures.js";
 
 function malformed(run: () => unknown, pattern?: RegExp): void {
@@ -55,4 +55,11 @@ test("values that are not finite non-negative numbers, bad lines and non-text bo
   malformed(() => parseMetricsText("<html><body>502 Bad Gateway</body></html>\n"));
   malformed(() => parseMetricsBody(randomBytes(2048)));
   malformed(() => parseMetricsText(""));
+});
+
+test("mediafleet_major_gcs_total is read when exported (0: the after-GC series are still current usage) and absent when not", () => {
+  assert.equal(parseMetricsText(GOOD_METRICS).majorGcs, undefined);
+  const counted = (n: number) => `${GOOD_METRICS}# HELP ${MAJOR_GCS} major GCs\n# TYPE ${MAJOR_GCS} counter\n${MAJOR_GCS} ${n}\n`;
+  assert.equal(parseMetricsText(counted(0)).majorGcs, 0);
+  assert.equal(parseMetricsText(counted(17)).majorGcs, 17);
 });

@@ -15,6 +15,8 @@ export interface MetricsReading {
   /** Sum over all `path` labels. */
   viewers: number;
   publishers: number;
+  /** Major GCs the node has run; absent when it does not export the count. 0: the after-GC series are current usage. */
+  majorGcs?: number;
   /** One sentence per series read from a fallback; empty when the preferred series were there. */
   fallbacks: string[];
 }
@@ -26,6 +28,7 @@ export const EXTERNAL_FALLBACK = "nodejs_external_memory_bytes";
 export const RSS = "process_resident_memory_bytes";
 export const VIEWERS = "mediafleet_viewers";
 export const PUBLISHERS = "mediafleet_publishers";
+export const MAJOR_GCS = "mediafleet_major_gcs_total";
 
 type Families = Map<string, Array<string | undefined>>;
 
@@ -88,6 +91,7 @@ export function parseMetricsText(text: string): MetricsReading {
     fallbacks.push(`${name} absent: read ${fallback} (current usage, not after a GC)`);
     return required(sum(families, fallback, false), `${name} or ${fallback}`);
   };
+  const majorGcs = sum(families, MAJOR_GCS, false);
   return {
     heapAfterGcBytes: preferred(HEAP_AFTER_GC, HEAP_USED_FALLBACK),
     externalBytes: preferred(EXTERNAL_AFTER_GC, EXTERNAL_FALLBACK),
@@ -95,6 +99,7 @@ export function parseMetricsText(text: string): MetricsReading {
     // A labelled gauge with no paths yet is printed as HELP/TYPE lines only: zero, not missing.
     viewers: required(sum(families, VIEWERS, true), VIEWERS),
     publishers: required(sum(families, PUBLISHERS, true), PUBLISHERS),
+    ...(majorGcs !== undefined ? { majorGcs } : {}),
     fallbacks,
   };
 }

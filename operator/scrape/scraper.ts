@@ -99,6 +99,7 @@ export async function scrapePod(target: ScrapeTarget, options: ScrapeOptions = {
       rssBytes: m.rssBytes,
       viewers: m.viewers,
       publishers: m.publishers,
+      ...(m.majorGcs !== undefined ? { majorGcs: m.majorGcs } : {}),
       sites: folded?.sites,
     };
   }
