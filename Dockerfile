@@ -21,6 +21,8 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY media-node/http/pages ./dist/media-node/http/pages
+# The CRD this build serves: the chart's pre-upgrade hook applies it (dist/operator/crdUpgrade.js).
+COPY crds ./crds
 # The numeric user matches the securityContext the operator writes (runAsUser 10001).
 RUN groupadd --system --gid 10001 mediafleet && useradd --system --uid 10001 --gid 10001 --no-create-home mediafleet
 USER 10001:10001

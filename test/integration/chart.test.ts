@@ -45,8 +45,17 @@ async function ok(bin: string, args: string[]): Promise<string> {
   return result.stdout;
 }
 
-/** helm template -> parsed objects; every document must parse and name apiVersion, kind, metadata.name. */
+/** helm template -> the release's objects (hooks apart, see renderHooks); every document must parse and name apiVersion, kind, metadata.name. */
 async function render(...set: string[]): Promise<Obj[]> {
+  return (await renderAll(...set)).filter((o) => !o.metadata.annotations?.["helm.sh/hook"]);
+}
+
+/** The hook objects helm runs around an install or upgrade. */
+async function renderHooks(...set: string[]): Promise<Obj[]> {
+  return (await renderAll(...set)).filter((o) => o.metadata.annotations?.["helm.sh/hook"]);
+}
+
+async function renderAll(...set: string[]): Promise<Obj[]> {
   const text = await ok(helmBin, ["template", "mf", CHART, "--namespace", NAMESPACE, ...set.flatMap((s) => ["--set", s])]);
   const docs = parseAllDocuments(text);
   const objects: Obj[] = [];
@@ -131,10 +140,33 @@ test("ClusterRole: exactly the verbs the operator uses, no wildcards, Secrets ge
     ...["get", "list", "watch"].map((v) => `core/pods:${v}`),
     "core/events:create", "core/events:patch", "events.k8s.io/events:create", "events.k8s.io/events:patch",
     "core/secrets:get", "core/secrets:create",
+    ...["list", "watch", "create", "patch"].map((v) => `networking.k8s.io/networkpolicies:${v}`),
   ].sort();
   assert.deepEqual(flat, expected);
   const secrets = (one(await render(), "ClusterRole").rules as Obj[]).filter((r) => r.resources.includes("secrets"));
   assert.deepEqual(secrets.flatMap((r) => r.verbs).sort(), ["create", "get"], "Secrets: get and create only, never list or watch");
+});
+
+test("CRD upgrade hook: pre-upgrade only, a Job running the image's crdUpgrade.js on /app/crds, allowed get/patch on the MediaServer CRD and nothing else; off with crds.upgrade=false", async () => {
+  const hooks = await renderHooks();
+  assert.deepEqual(hooks.map((o) => o.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "Job", "ServiceAccount"]);
+  for (const o of hooks) {
+    assert.equal(o.metadata.annotations["helm.sh/hook"], "pre-upgrade", `${o.kind} runs before an upgrade only (helm installs crds/ itself)`);
+    assert.match(o.metadata.annotations["helm.sh/hook-delete-policy"], /hook-succeeded/);
+  }
+  const job = one(hooks, "Job");
+  const weight = (kind: string) => Number(one(hooks, kind).metadata.annotations["helm.sh/hook-weight"]);
+  assert.ok(weight("ServiceAccount") < weight("Job") && weight("ClusterRoleBinding") < weight("Job"), "RBAC exists before the Job runs");
+  const pod = job.spec.template.spec;
+  assert.deepEqual(pod.containers[0].command, ["node", "/app/dist/operator/crdUpgrade.js", "/app/crds"]);
+  assert.equal(pod.containers[0].image, one(await render(), "Deployment").spec.template.spec.containers[0].image, "the CRD comes from the operator's own image");
+  assert.equal(pod.serviceAccountName, one(hooks, "ServiceAccount").metadata.name);
+  assert.equal(pod.restartPolicy, "Never");
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  assert.deepEqual(one(hooks, "ClusterRole").rules, [
+    { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], resourceNames: ["mediaservers.mediafleet.io"], verbs: ["get", "patch"] },
+  ]);
+  assert.deepEqual(await renderHooks("crds.upgrade=false"), []);
 });
 
 test("leases: a namespaced Role in the release namespace only; none without leader election", async () => {

@@ -21,6 +21,12 @@ export interface PlanContext {
   baseEnv: Readonly<Record<string, string>>;
   /** The image's env from the image map (imageMap.ts), if its image is listed. */
   imageEnv?: Readonly<Record<string, string>>;
+  /**
+   * Where the API server listens: the kubelet's `KUBERNETES_SERVICE_HOST/PORT` env, so an
+   * in-cluster client (client-node's loadFromCluster) finds it. The sim has no ClusterIPs, so
+   * this is the API server's own address.
+   */
+  apiServer?: { host: string; port: number };
 }
 
 export interface ContainerPlan {
@@ -30,7 +36,27 @@ export interface ContainerPlan {
   cwd: string;
   /** `resources.limits.memory` in bytes; the sim OOM-kills the process group above it. */
   memoryLimitBytes?: number;
+  /**
+   * Volumes a program opens at a fixed path instead of one it is told (the service-account
+   * token at /var/run/secrets/kubernetes.io/serviceaccount): placed there by bind mounts in
+   * a private mount namespace (see inMountNamespace).
+   */
+  fixedMounts: FixedMount[];
 }
+
+export interface FixedMount {
+  /** Where the container expects it, e.g. /var/run/secrets/kubernetes.io/serviceaccount. */
+  path: string;
+  /** The directory the sim materialised. */
+  dir: string;
+  readOnly: boolean;
+}
+
+/**
+ * Mount paths under these roots are read by libraries at fixed paths, so rewriting the
+ * command line cannot reach them; everything else is rewritten (pathRewriter).
+ */
+export const FIXED_MOUNT_ROOTS = ['/var/run/secrets', '/run/secrets'] as const;
 
 /** A container that cannot start; reason mirrors the kubelet's waiting reasons. */
 export class ContainerConfigError extends Error {
@@ -52,11 +78,12 @@ const NODE_MEMORY_BYTES = 16 * 1024 ** 3;
 export function planContainer(container: V1Container, ctx: PlanContext): ContainerPlan {
   const rewrite = pathRewriter(container, ctx);
   const specEnv = resolveEnv(container, ctx);
-  const env: Record<string, string> = { ...ctx.baseEnv };
+  // As the kubelet does: the API server's service env first, so the pod spec can override it.
+  const env: Record<string, string> = { ...ctx.baseEnv, ...(ctx.apiServer ? apiServerEnv(ctx.apiServer) : {}) };
   for (const [name, value] of Object.entries(specEnv)) env[name] = rewrite(value);
   // The image's behaviour wins over the pod spec (that is what the image map is for), but not
   // over the network settings below, without which nobody could reach the pod.
-  Object.assign(env, ctx.imageEnv);
+  for (const [name, value] of Object.entries(ctx.imageEnv ?? {})) env[name] = value.replaceAll('$(POD_IP)', ctx.podIP);
 
   const argv = [...(container.command ?? []), ...(container.args ?? [])].map((a) => rewrite(expandVars(a, specEnv)));
   if (argv.length === 0) {
@@ -78,7 +105,54 @@ export function planContainer(container: V1Container, ctx: PlanContext): Contain
   });
   const cwd = container.workingDir ? rewrite(container.workingDir) : ctx.repoRoot;
   const limit = containerMemoryLimit(container);
-  return { command, args, env, cwd, ...(limit === undefined ? {} : { memoryLimitBytes: limit }) };
+  const fixedMounts = fixedMountsOf(container, ctx.volumeDirs);
+  return { command, args, env, cwd, fixedMounts, ...(limit === undefined ? {} : { memoryLimitBytes: limit }) };
+}
+
+function apiServerEnv({ host, port }: { host: string; port: number }): Record<string, string> {
+  const address = `tcp://${host}:${port}`;
+  return {
+    KUBERNETES_SERVICE_HOST: host,
+    KUBERNETES_SERVICE_PORT: String(port),
+    KUBERNETES_SERVICE_PORT_HTTPS: String(port),
+    KUBERNETES_PORT: address,
+    [`KUBERNETES_PORT_${port}_TCP`]: address,
+  };
+}
+
+function fixedMountsOf(container: V1Container, volumeDirs: ReadonlyMap<string, string>): FixedMount[] {
+  const mounts: FixedMount[] = [];
+  for (const mount of container.volumeMounts ?? []) {
+    const path = trimSlash(mount.mountPath);
+    const dir = volumeDirs.get(mount.name);
+    if (dir === undefined || !FIXED_MOUNT_ROOTS.some((root) => path === root || path.startsWith(`${root}/`))) continue;
+    mounts.push({ path, dir: mount.subPath ? `${dir}/${mount.subPath}` : dir, readOnly: mount.readOnly === true });
+  }
+  return mounts;
+}
+
+/**
+ * The command that runs `plan` with its fixed mounts in place: `unshare --mount` (a private
+ * mount namespace: nothing is visible outside the container's processes), a tmpfs over each
+ * fixed root that is used (so the host's own /run/secrets, if any, stays hidden and untouched),
+ * then a bind mount per volume, read-only where the pod says so. Needs root (CAP_SYS_ADMIN);
+ * the caller checks. The mount roots must exist on the host as (empty) directories.
+ */
+export function inMountNamespace(plan: Pick<ContainerPlan, 'command' | 'args' | 'fixedMounts'>): { command: string; args: string[]; roots: string[] } {
+  if (plan.fixedMounts.length === 0) return { command: plan.command, args: plan.args, roots: [] };
+  const roots = FIXED_MOUNT_ROOTS.filter((root) => plan.fixedMounts.some((m) => m.path === root || m.path.startsWith(`${root}/`)));
+  const lines = ['set -e'];
+  for (const root of roots) lines.push(`mount -t tmpfs -o mode=0755,size=4m mediafleet-sim ${shellQuote(root)}`);
+  for (const mount of plan.fixedMounts) {
+    lines.push(`mkdir -p ${shellQuote(mount.path)}`, `mount --bind ${shellQuote(mount.dir)} ${shellQuote(mount.path)}`);
+    if (mount.readOnly) lines.push(`mount -o remount,bind,ro ${shellQuote(mount.path)}`);
+  }
+  lines.push('exec "$@"');
+  return { command: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-c', lines.join('\n'), 'sh', plan.command, ...plan.args], roots };
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 function containerMemoryLimit(container: V1Container): number | undefined {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { ContainerConfigError, expandVars, pathRewriter, planContainer, type PlanContext } from './containerPlan.js';
+import { ContainerConfigError, expandVars, inMountNamespace, pathRewriter, planContainer, type PlanContext } from './containerPlan.js';
 
 const pod: V1Pod = {
   metadata: { name: 'edge-7d9f', namespace: 'media', uid: 'u-1', labels: { app: 'edge' } },
@@ -184,4 +184,54 @@ test('env: resourceFieldRef limits.memory -> the real limit (divisor rounds up);
   const unlimited = planContainer({ ...container, resources: {} }, ctx()).env;
   assert.equal(unlimited.LIMIT, String(16 * 2 ** 30));
   assert.equal(unlimited.LIMIT_MI, String(16 * 1024));
+});
+
+const operator: V1Container = {
+  name: 'operator',
+  image: 'ghcr.io/mediafleet/mediafleet:0.3.0',
+  command: ['node', '/app/dist/operator/main.js'],
+  env: [{ name: 'KUBERNETES_SERVICE_PORT', value: '6443' }],
+  volumeMounts: [
+    { name: 'kube-api-access-x1', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+    { name: 'config', mountPath: '/etc/mediafleet' },
+  ],
+};
+
+test('planContainer with the API server known -> the kubelet service env; the pod spec overrides it', () => {
+  const { env } = planContainer(operator, ctx({ apiServer: { host: '127.0.0.1', port: 34567 } }));
+  assert.equal(env.KUBERNETES_SERVICE_HOST, '127.0.0.1');
+  assert.equal(env.KUBERNETES_SERVICE_PORT, '6443', 'env in the pod spec wins over the service env');
+  assert.equal(env.KUBERNETES_SERVICE_PORT_HTTPS, '34567');
+  assert.equal(env.KUBERNETES_PORT, 'tcp://127.0.0.1:34567');
+  assert.equal(planContainer(mediaNode, ctx()).env.KUBERNETES_SERVICE_HOST, undefined, 'no API server, no service env');
+});
+
+test('planContainer: $(POD_IP) in the image env is the pod IP (an image that listens on :port is told its address)', () => {
+  const { env } = planContainer(operator, ctx({ imageEnv: { HEALTH_ADDR: '$(POD_IP):8081', OTHER: '$(NOPE)' } }));
+  assert.equal(env.HEALTH_ADDR, '127.10.0.5:8081');
+  assert.equal(env.OTHER, '$(NOPE)');
+});
+
+test('planContainer: a mount under /var/run/secrets is a fixed mount, other mounts are rewritten paths', () => {
+  const volumeDirs = new Map([['config', '/tmp/v/config'], ['kube-api-access-x1', '/tmp/v/sa']]);
+  const plan = planContainer(operator, ctx({ volumeDirs }));
+  assert.deepEqual(plan.fixedMounts, [{ path: '/var/run/secrets/kubernetes.io/serviceaccount', dir: '/tmp/v/sa', readOnly: true }]);
+  assert.deepEqual(planContainer(mediaNode, ctx()).fixedMounts, []);
+});
+
+test('inMountNamespace: unshare, a tmpfs over the root, bind mounts (read-only where asked), then exec the command', () => {
+  const wrapped = inMountNamespace({
+    command: '/opt/node', args: ['main.js', "it's"],
+    fixedMounts: [{ path: '/var/run/secrets/kubernetes.io/serviceaccount', dir: '/tmp/v/sa', readOnly: true }, { path: '/run/secrets/x', dir: '/tmp/v/x', readOnly: false }],
+  });
+  assert.equal(wrapped.command, 'unshare');
+  assert.deepEqual(wrapped.roots, ['/var/run/secrets', '/run/secrets']);
+  const [flags, script, argv] = [wrapped.args.slice(0, 5), wrapped.args[6]!, wrapped.args.slice(7)];
+  assert.deepEqual(flags, ['--mount', '--propagation', 'private', '--', 'sh']);
+  assert.deepEqual(argv, ['sh', '/opt/node', 'main.js', "it's"], 'the command and its args pass as "$@", never through the script');
+  assert.match(script, /mount -t tmpfs .* '\/var\/run\/secrets'\n/);
+  assert.match(script, /mount --bind '\/tmp\/v\/sa' '\/var\/run\/secrets\/kubernetes.io\/serviceaccount'\nmount -o remount,bind,ro '\/var\/run\/secrets\/kubernetes.io\/serviceaccount'/);
+  assert.doesNotMatch(script, /remount,bind,ro '\/run\/secrets\/x'/);
+  assert.match(script, /exec "\$@"$/);
+  assert.deepEqual(inMountNamespace({ command: 'node', args: ['a'], fixedMounts: [] }), { command: 'node', args: ['a'], roots: [] });
 });

@@ -4,7 +4,12 @@
 // entry's exactly, the entry's env is merged in after the pod spec's env (the image wins) and
 // before the sim's own listen/UDP/host overrides (see containerPlan.ts). `$(REPO_ROOT)` in a
 // value becomes the repository root, so `NODE_OPTIONS: --import $(REPO_ROOT)/test/sim/images/x.mjs`
-// works from any checkout. Unlisted images run the build unchanged.
+// works from any checkout; `$(POD_IP)` becomes the pod's IP when the container starts (the sim
+// has no network namespace per pod, so an image that listens on `:port` is told its address).
+// An entry naming a repository without a tag or digest matches every tag of it (an entry naming
+// the exact image wins). `app: /dir` makes the image's `/app` that directory instead of the
+// repository: another build, e.g. a released version for an upgrade test. Unlisted images run
+// the build unchanged.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -13,6 +18,8 @@ export interface ImageEntry {
   image: string;
   /** With `$(REPO_ROOT)` already expanded. */
   env: Readonly<Record<string, string>>;
+  /** Where this image's `/app` is (another build, e.g. a released version); default the repository. */
+  app?: string;
 }
 
 export interface ImageMap {
@@ -21,6 +28,8 @@ export interface ImageMap {
   readonly entries: readonly ImageEntry[];
   /** The env an image brings, undefined when the image is not listed. */
   envFor(image: string | undefined): Readonly<Record<string, string>> | undefined;
+  /** The directory an image's `/app` maps to, when its entry names one. */
+  appFor(image: string | undefined): string | undefined;
 }
 
 export class ImageMapError extends Error {
@@ -35,7 +44,7 @@ export const SHIPPED_IMAGE_MAP = 'test/sim/images.yaml';
 /** Env of the process starting the sim: a map file replacing the shipped one for a run. */
 export const IMAGE_MAP_ENV = 'SIM_IMAGES';
 
-const ENTRY_KEYS = new Set(['image', 'env']);
+const ENTRY_KEYS = new Set(['image', 'env', 'app']);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** An empty map: every image runs the build unchanged. */
@@ -84,7 +93,7 @@ export function parseImageMap(text: string, options: { source: string; repoRoot:
     const image = raw.image;
     if (typeof image !== 'string' || image.trim() === '') return fail(`${where()}: image: must be a non-empty string, got ${describe(image)}`);
     for (const key of Object.keys(raw)) {
-      if (!ENTRY_KEYS.has(key)) fail(`${where(image)}: unknown key "${key}" (allowed: image, env)`);
+      if (!ENTRY_KEYS.has(key)) fail(`${where(image)}: unknown key "${key}" (allowed: image, env, app)`);
     }
     if (seen.has(image)) fail(`${where(image)}: image: listed twice`);
     seen.add(image);
@@ -97,14 +106,26 @@ export function parseImageMap(text: string, options: { source: string; repoRoot:
       if (typeof value !== 'string') fail(`${where(image)}: env.${name}: must be a string (quote it in YAML), got ${describe(value)}`);
       env[name] = (value as string).replaceAll('$(REPO_ROOT)', root);
     }
-    return { image, env };
+    if (raw.app === undefined) return { image, env };
+    const app = typeof raw.app === 'string' ? raw.app.replaceAll('$(REPO_ROOT)', root) : undefined;
+    if (app === undefined || !isAbsolute(app)) return fail(`${where(image)}: app: must be an absolute directory (the build this image runs), got ${describe(raw.app)}`);
+    return { image, env, app };
   });
   return makeMap(source, entries);
 }
 
 function makeMap(source: string, entries: ImageEntry[]): ImageMap {
-  const byImage = new Map(entries.map((e) => [e.image, e.env]));
-  return { source, entries, envFor: (image) => (image === undefined ? undefined : byImage.get(image)) };
+  const byImage = new Map(entries.map((e) => [e.image, e]));
+  const entryFor = (image: string | undefined) => (image === undefined ? undefined : (byImage.get(image) ?? byImage.get(repositoryOf(image))));
+  return { source, entries, envFor: (image) => entryFor(image)?.env, appFor: (image) => entryFor(image)?.app };
+}
+
+/** `registry:5000/a/b:tag@sha256:...` -> `registry:5000/a/b`: the image without tag or digest. */
+export function repositoryOf(image: string): string {
+  const at = image.indexOf('@');
+  const named = at < 0 ? image : image.slice(0, at);
+  const colon = named.lastIndexOf(':');
+  return colon > named.lastIndexOf('/') ? named.slice(0, colon) : named;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

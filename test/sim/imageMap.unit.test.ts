@@ -26,7 +26,8 @@ function rejects(text: string, message: RegExp): void {
 test('the shipped map: every promised image, good ones lean, leaky as the field report', () => {
   const map = loadImageMap(join(REPO_ROOT, SHIPPED_IMAGE_MAP), REPO_ROOT);
   const tags = ['good', 'good2', 'leaky', 'oom', 'crashloop', 'pprof-401', 'pprof-garbage', 'pprof-stall'];
-  assert.deepEqual(map.entries.map((e) => e.image), tags.map((t) => `${IMAGE}:${t}`));
+  assert.deepEqual(map.entries.map((e) => e.image), [...tags.map((t) => `${IMAGE}:${t}`), 'ghcr.io/mediafleet/mediafleet']);
+  assert.deepEqual(map.envFor('ghcr.io/mediafleet/mediafleet:0.3.0'), { METRICS_ADDR: '$(POD_IP):8080', HEALTH_ADDR: '$(POD_IP):8081' }, 'the operator image, any tag, on its pod IP');
   assert.deepEqual(map.envFor(`${IMAGE}:good`), {});
   assert.deepEqual(map.envFor(`${IMAGE}:good2`), {});
   assert.deepEqual(map.envFor(`${IMAGE}:leaky`), { MEDIA_NODE_NACK_MODE: 'perViewer', MEDIA_NODE_NACK_HISTORY_PACKETS: '16384' });
@@ -57,13 +58,23 @@ test('$(REPO_ROOT) expands everywhere in a value, without a doubled slash; other
   assert.deepEqual(map.envFor('a'), { NODE_OPTIONS: '--import /src/repo/x.mjs --import /src/repo/y.mjs', OTHER: '$(POD_IP)' });
 });
 
-test('env may be omitted or empty; an empty list is an empty map; image match is exact', () => {
-  const map = parse('- image: a\n- image: b\n  env: {}\n');
-  assert.deepEqual(map.envFor('a'), {});
-  assert.deepEqual(map.envFor('b'), {});
+test('env may be omitted or empty; an empty list is an empty map; a tagged entry matches exactly', () => {
+  const map = parse('- image: a:1\n- image: b:2\n  env: {}\n');
+  assert.deepEqual(map.envFor('a:1'), {});
+  assert.deepEqual(map.envFor('b:2'), {});
   assert.equal(map.envFor('a:latest'), undefined);
-  assert.equal(map.envFor(' a'), undefined);
+  assert.equal(map.envFor('a'), undefined);
+  assert.equal(map.envFor(' a:1'), undefined);
   assert.equal(parse('[]').entries.length, 0);
+});
+
+test('an entry without tag or digest matches every tag and digest of that repository; the exact entry wins', () => {
+  const map = parse('- image: reg:5000/org/op\n  env: {A: repo}\n- image: reg:5000/org/op:9\n  env: {A: exact}\n');
+  assert.deepEqual(map.envFor('reg:5000/org/op:1.2'), { A: 'repo' });
+  assert.deepEqual(map.envFor('reg:5000/org/op@sha256:abc'), { A: 'repo' });
+  assert.deepEqual(map.envFor('reg:5000/org/op:9'), { A: 'exact' });
+  assert.equal(map.envFor('reg:5000/org/op2:1'), undefined);
+  assert.equal(map.envFor('reg:5000/org:1'), undefined, 'a registry port is not a tag');
 });
 
 test('validation names the entry and the field', () => {
@@ -72,7 +83,7 @@ test('validation names the entry and the field', () => {
   rejects('- image: a\n- just-a-string\n', /entry 2: must be a mapping/);
   rejects('- env: {}\n', /entry 1: image: must be a non-empty string, got nothing/);
   rejects('- image: ""\n', /entry 1: image: must be a non-empty string/);
-  rejects('- image: a\n  envs: {}\n', /entry 1 \(a\): unknown key "envs" \(allowed: image, env\)/);
+  rejects('- image: a\n  envs: {}\n', /entry 1 \(a\): unknown key "envs" \(allowed: image, env, app\)/);
   rejects('- image: a\n  env: [X=1]\n', /entry 1 \(a\): env: must be a mapping/);
   rejects('- image: a\n- image: b\n  env:\n    MEDIA_NODE_NACK_HISTORY_PACKETS: 16384\n', /entry 2 \(b\): env\.MEDIA_NODE_NACK_HISTORY_PACKETS: must be a string \(quote it in YAML\), got number 16384/);
   rejects('- image: a\n  env:\n    FLAG: true\n', /entry 1 \(a\): env\.FLAG: must be a string/);
@@ -167,4 +178,14 @@ test('merge: no image env -> the pod spec env as written', () => {
   assert.equal(env.MEDIA_NODE_NACK_MODE, 'shared');
   assert.equal(env.MEDIA_NODE_PPROF_TOKEN, 'from-the-secret');
   assert.equal(env.NODE_OPTIONS, '--from-base');
+});
+
+test('app: an image whose /app is another build ($(REPO_ROOT) expands; must be absolute); other images keep the repository', () => {
+  const map = parse('- image: op:0.2.0\n  app: /cache/releases/0.2.0\n- image: op\n  app: $(REPO_ROOT)/x\n- image: plain\n', '/src/repo');
+  assert.equal(map.appFor('op:0.2.0'), '/cache/releases/0.2.0');
+  assert.equal(map.appFor('op:0.3.0'), '/src/repo/x');
+  assert.equal(map.appFor('plain'), undefined);
+  assert.equal(map.appFor('unlisted'), undefined);
+  rejects('- image: a\n  app: relative/dir\n', /entry 1 \(a\): app: must be an absolute directory/);
+  rejects('- image: a\n  app: 3\n', /entry 1 \(a\): app: must be an absolute directory .*number 3/);
 });

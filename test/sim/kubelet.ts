@@ -41,8 +41,8 @@ export interface SimKubelet {
   logPath(namespace: string, podName: string): string;
   /** The loopback IP of a running pod, if this sim runs it. */
   podIP(namespace: string, podName: string): string | undefined;
-  /** Pids of every container process running now. */
-  pids(): number[];
+  /** Pids of every container process running now; of one pod's when it is named. */
+  pids(namespace?: string, podName?: string): number[];
   /** The image map in force (its `source` is the file it was read from). */
   imageMap: ImageMap;
   /** Kills every process it started (SIGTERM, then SIGKILL) and stops watching. Idempotent. */
@@ -66,6 +66,7 @@ export async function startSimKubelet(opts: SimKubeletOptions): Promise<SimKubel
   const dir = await mkdtemp(join(tmpdir(), `mediafleet-sim-${opts.nodeName}-`));
   await mkdir(join(dir, 'logs'));
   const ips = new PodIpAllocator(opts.podIpPrefix);
+  const apiServer = apiServerAddress(api.kubeConfig.getCurrentCluster()?.server);
   const running = new Map<string, Running>();
   const binding = new Set<string>();
   const deleting = new Set<string>();
@@ -137,6 +138,7 @@ export async function startSimKubelet(opts: SimKubeletOptions): Promise<SimKubel
       baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'pods', uid), HOSTNAME: name, ...opts.extraEnv },
       maxGraceMs: opts.maxGraceMs ?? 5000,
       imageMap,
+      ...(apiServer ? { apiServer } : {}),
       onChange: () => status?.markDirty(),
     });
     status = new StatusSync(api, namespace, name, uid, runner.view, (err) => log(`status ${namespace}/${name}: ${describe(err)}`));
@@ -183,7 +185,8 @@ export async function startSimKubelet(opts: SimKubeletOptions): Promise<SimKubel
     logPath,
     podIP: (namespace, name) =>
       [...running.values()].find((r) => r.namespace === namespace && r.name === name)?.runner.view.podIP,
-    pids: () => [...running.values()].flatMap((r) => r.runner.pids()),
+    pids: (namespace, podName) =>
+      [...running.values()].filter((r) => podName === undefined || (r.namespace === namespace && r.name === podName)).flatMap((r) => r.runner.pids()),
     imageMap,
     stop: async () => {
       if (stopped) return;
@@ -202,4 +205,12 @@ function schedulable(pod: V1Pod, nodeName: string): boolean {
   if (scheduler && scheduler !== 'default-scheduler') return false;
   const labels = nodeLabels(nodeName);
   return Object.entries(pod.spec?.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/** The kubeconfig's https server as host and port, what the kubelet gives pods as env. */
+function apiServerAddress(server: string | undefined): { host: string; port: number } | undefined {
+  if (!server) return undefined;
+  const url = new URL(server);
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port };
 }

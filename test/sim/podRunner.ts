@@ -2,11 +2,11 @@
 // restarted per restartPolicy with a bounded backoff, readiness probed, memory limits enforced
 // (SIGKILL above the limit, reported as OOMKilled); reports through onChange. terminate() is
 // the kubelet's graceful kill: SIGTERM, grace, SIGKILL.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { killGroup, spawnGroup, type GroupProcess } from '../cluster/processGroup.js';
-import { ContainerConfigError, planContainer } from './containerPlan.js';
+import { ContainerConfigError, inMountNamespace, planContainer } from './containerPlan.js';
 import type { ImageMap } from './imageMap.js';
 import { rssWatcher, type RssWatcher } from './memoryLimit.js';
 import { preparePodInputs, type PodInputs } from './podInputs.js';
@@ -29,6 +29,8 @@ export interface PodRunnerOptions {
   maxGraceMs: number;
   /** Env per image (imageMap.ts); without it every image runs the build unchanged. */
   imageMap?: ImageMap;
+  /** The API server's address, given to containers as KUBERNETES_SERVICE_HOST/PORT. */
+  apiServer?: { host: string; port: number };
   /** Polls the RSS of containers with a memory limit; default: the process-wide one. */
   memoryWatcher?: RssWatcher;
   onChange: () => void;
@@ -151,7 +153,16 @@ export class PodRunner {
     let plan;
     const imageEnv = this.opts.imageMap?.envFor(spec.image);
     try {
-      plan = planContainer(spec, { ...this.inputs, pod: this.opts.pod, podIP: this.opts.podIP, hostIP: this.opts.hostIP, repoRoot: this.opts.repoRoot, nodeExecPath: this.opts.nodeExecPath, baseEnv: this.opts.baseEnv, ...(imageEnv ? { imageEnv } : {}) });
+      const repoRoot = this.opts.imageMap?.appFor(spec.image) ?? this.opts.repoRoot;
+      plan = planContainer(spec, { ...this.inputs, pod: this.opts.pod, podIP: this.opts.podIP, hostIP: this.opts.hostIP, repoRoot, nodeExecPath: this.opts.nodeExecPath, baseEnv: this.opts.baseEnv, ...(imageEnv ? { imageEnv } : {}), ...(this.opts.apiServer ? { apiServer: this.opts.apiServer } : {}) });
+      const wrapped = inMountNamespace(plan);
+      if (wrapped.roots.length > 0) {
+        if (process.getuid?.() !== 0) {
+          throw new ContainerConfigError('CreateContainerError', `container ${spec.name} mounts ${plan.fixedMounts.map((m) => m.path).join(', ')}: the sim places such mounts in a private mount namespace, which needs root`);
+        }
+        for (const root of wrapped.roots) mkdirSync(root, { recursive: true });
+        plan = { ...plan, command: wrapped.command, args: wrapped.args };
+      }
     } catch (err) {
       const reason = err instanceof ContainerConfigError ? err.reason : 'CreateContainerError';
       view.state = { kind: 'waiting', reason, message: (err as Error).message };
