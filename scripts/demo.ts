@@ -17,7 +17,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startControlPlane, type ControlPlane } from "../test/cluster/controlPlane.js";
-import { kubectlOk, waitUntil } from "../test/cluster/kubectl.js";
+import { applyCrdAndWait, KUBECTL, kubectlOk, waitUntil } from "../test/cluster/kubectl.js";
 import { freeTcpPort } from "../test/support/media-node.js";
 import { startSimKubelet, type SimKubelet } from "../test/sim/kubelet.js";
 import { startClientProcess, type ClientProcess } from "../test/support/clients.js";
@@ -78,11 +78,7 @@ async function main(): Promise<number> {
     progress("starting etcd, kube-apiserver, kube-controller-manager ...");
     cp = await startControlPlane();
     progress(`control plane ready at ${cp.server}; kubeconfig: ${cp.kubeconfigPath}`);
-    await kubectlOk(cp.kubeconfigPath, ["apply", "--server-side", "-f", `${REPO_ROOT}/crds/mediaserver.yaml`]);
-    await waitUntil("the CRD to be established", async () => {
-      const status = await kubectlOk(cp!.kubeconfigPath, ["get", "crd/mediaservers.mediafleet.io", "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"]);
-      return status.trim() === "True" ? true : undefined;
-    }, 30_000);
+    await applyCrdAndWait(cp.kubeconfigPath, `${REPO_ROOT}/crds/mediaserver.yaml`);
     progress("CRD mediaservers.mediafleet.io established");
 
     sim = await startSimKubelet({ kubeconfigPath: cp.kubeconfigPath, nodeName: "demo-node", repoRoot: REPO_ROOT, log: (line) => progress(`kubelet: ${line}`) });
@@ -187,7 +183,7 @@ async function main(): Promise<number> {
     const player = (await pods(cp)).find((r) => r.ready && r.ip);
     process.stdout.write(`\nopen the player:    http://${player?.ip}:8117/${NAME}/\n`);
     process.stdout.write(`publish a camera:   http://${player?.ip}:8117/cam/publish\n`);
-    process.stdout.write(`kubectl:            KUBECONFIG=${kc} kubectl get msrv\n`);
+    process.stdout.write(`kubectl:            KUBECONFIG=${kc} ${KUBECTL} get msrv\n`);
     if (final.status?.analysis?.phase !== "Failed") throw new Error(`the leaky revision was not rolled back: ${final.status?.analysis?.phase} ${final.status?.analysis?.message}`);
     if (once) return 0;
 

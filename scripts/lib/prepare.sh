@@ -18,9 +18,11 @@ prepare_system() {
 }
 
 prepare_cluster() {
-  step "control plane binaries (built once from the Go module proxy, cached in ~/.cache/mediafleet)"
+  step "control plane binaries and kubectl (built once from the Go module proxy, cached in ~/.cache/mediafleet)"
   MEDIAFLEET_CLUSTER_BIN="$(bash test/cluster/build.sh | tail -n 1)"
-  export MEDIAFLEET_CLUSTER_BIN
+  # The kubectl of the API server's own release: a machine's kubectl may be missing or skewed.
+  KUBECTL="$MEDIAFLEET_CLUSTER_BIN/kubectl"
+  export MEDIAFLEET_CLUSTER_BIN KUBECTL
 }
 
 prepare_build() {

@@ -9,6 +9,7 @@ export interface ClusterBinaries {
   etcd: string;
   kubeApiserver: string;
   kubeControllerManager: string;
+  kubectl: string;
   helm: string;
 }
 
@@ -48,9 +49,10 @@ async function runBuild(): Promise<ClusterBinaries> {
     etcd: join(binDir, 'etcd'),
     kubeApiserver: join(binDir, 'kube-apiserver'),
     kubeControllerManager: join(binDir, 'kube-controller-manager'),
+    kubectl: join(binDir, 'kubectl'),
     helm: join(binDir, 'helm'),
   };
-  for (const path of [bins.etcd, bins.kubeApiserver, bins.kubeControllerManager, bins.helm]) {
+  for (const path of [bins.etcd, bins.kubeApiserver, bins.kubeControllerManager, bins.kubectl, bins.helm]) {
     await access(path, constants.X_OK).catch(() => {
       throw new Error(`build.sh reported ${binDir} but ${path} is not executable`);
     });

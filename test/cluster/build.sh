@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the test control plane (etcd, kube-apiserver, kube-controller-manager) and helm
-# from the Go module proxy, once, into a cache outside the repository. Prints the bin dir.
+# Builds the test control plane (etcd, kube-apiserver, kube-controller-manager), kubectl of the
+# same Kubernetes release (no version skew with the API server; a user's machine may have no
+# kubectl at all) and helm from the Go module proxy, once, into a cache outside the repository.
+# Prints the bin dir. Each binary is built only when missing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 K8S_VERSION="v1.34.4"
@@ -34,6 +36,7 @@ build() { # name, package, ldflags
 build etcd ./cmd/etcd "-s -w"
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
 build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
+build kubectl k8s.io/kubernetes/cmd/kubectl "$k8s_ldflags"
 if [ ! -x "$bin/helm" ]; then
   start=$SECONDS
   echo "building helm $HELM_VERSION ..." >&2

@@ -8,11 +8,18 @@ export interface KubectlResult {
   stderr: string;
 }
 
-/** Runs /usr/bin/kubectl (or $KUBECTL) against kubeconfigPath; never throws on exit code. */
+/**
+ * The kubectl every test and the demo run: `$KUBECTL`, which `npm test` and `npm start` set to
+ * the one built with the control plane (test/cluster/build.sh, the API server's own release),
+ * else `kubectl` on PATH for a hand-run test.
+ */
+export const KUBECTL = process.env.KUBECTL || 'kubectl';
+
+/** Runs KUBECTL against kubeconfigPath; never throws on exit code. */
 export function kubectl(kubeconfigPath: string, args: string[], input?: string, timeoutMs = 30_000): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = execFile(
-      process.env.KUBECTL ?? 'kubectl',
+      KUBECTL,
       ['--kubeconfig', kubeconfigPath, ...args],
       { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 },
       (err, stdout, stderr) => {
@@ -43,4 +50,20 @@ export function waitUntil<T>(
   intervalMs = 250,
 ): Promise<T> {
   return pollFor(check, timeoutMs, what, { intervalMs, retryErrors: true });
+}
+
+/**
+ * Applies the repository's MediaServer CRD and waits until it is Established. Polled with
+ * `get`, not `kubectl wait`, which fails outright while a new CRD has no conditions yet.
+ */
+export async function applyCrdAndWait(kubeconfigPath: string, crdFile: string, timeoutMs = 30_000): Promise<void> {
+  await kubectlOk(kubeconfigPath, ['apply', '--server-side', '-f', crdFile]);
+  await waitCrdEstablished(kubeconfigPath, 'mediaservers.mediafleet.io', timeoutMs);
+}
+
+export async function waitCrdEstablished(kubeconfigPath: string, name: string, timeoutMs = 30_000): Promise<void> {
+  await waitUntil(`CRD ${name} Established`, async () => {
+    const status = await kubectlOk(kubeconfigPath, ['get', `crd/${name}`, '-o', "jsonpath={.status.conditions[?(@.type=='Established')].status}"]);
+    return status.trim() === 'True';
+  }, timeoutMs, 200);
 }

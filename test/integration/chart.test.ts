@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { ensureClusterBinaries, startControlPlane, type ControlPlane } from "../cluster/controlPlane.js";
+import { KUBECTL, waitCrdEstablished } from "../cluster/kubectl.js";
 import { USAGE as OPERATOR_USAGE } from "../../operator/reconcile/operatorConfig.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -207,14 +208,14 @@ test("helm template --include-crds -> the generated CRD, identical to crds/media
 
 test("real API server: dry runs, helm install, and the ServiceAccount can do exactly what the operator needs", { timeout: 300_000 }, async () => {
   cp = await startControlPlane();
-  const kubectl = "kubectl";
+  const kubectl = KUBECTL;
   await ok(kubectl, ["create", "namespace", NAMESPACE]);
   await ok(kubectl, ["apply", "--dry-run=server", "-f", "crds/"]);
   const dry = await ok(helmBin, ["install", "mf", CHART, "--namespace", NAMESPACE, "--dry-run=server"]);
   assert.match(dry, /STATUS: pending-install/);
 
   await ok(helmBin, ["install", "mf", CHART, "--namespace", NAMESPACE, "--wait=false"]);
-  await ok(kubectl, ["wait", "--for=condition=Established", "crd/mediaservers.mediafleet.io", "--timeout=30s"]);
+  await waitCrdEstablished(cp.kubeconfigPath, "mediaservers.mediafleet.io");
   const deployment = JSON.parse(await ok(kubectl, ["-n", NAMESPACE, "get", "deployment", "mf-mediafleet", "-o", "json"]));
   assert.equal(deployment.spec.replicas, 2);
 

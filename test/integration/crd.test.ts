@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { startControlPlane, type ControlPlane } from "../cluster/controlPlane.js";
+import { applyCrdAndWait, KUBECTL } from "../cluster/kubectl.js";
 import { sampleMediaServer } from "../../operator/api/sample.js";
 import { validateMediaServer } from "../../operator/api/validate.js";
 
@@ -19,7 +20,7 @@ interface Run { code: number; stdout: string; stderr: string }
 
 function kubectl(args: string[], stdin?: string, timeoutMs = 30_000): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile("kubectl", args, { cwd: ROOT, env: { ...process.env, KUBECONFIG: cp.kubeconfigPath }, timeout: timeoutMs }, (error, stdout, stderr) => {
+    const child = execFile(KUBECTL, args, { cwd: ROOT, env: { ...process.env, KUBECONFIG: cp.kubeconfigPath }, timeout: timeoutMs }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
     });
     if (stdin !== undefined) child.stdin!.end(stdin);
@@ -38,8 +39,7 @@ function manifest(name: string, spec: Record<string, unknown>): string {
 
 before(async () => {
   cp = await startControlPlane();
-  await kubectlOk(["apply", "--server-side", "-f", "crds/mediaserver.yaml"]);
-  await kubectlOk(["wait", "--for=condition=Established", "crd/mediaservers.mediafleet.io", "--timeout=30s"]);
+  await applyCrdAndWait(cp.kubeconfigPath, `${ROOT}crds/mediaserver.yaml`);
 }, { timeout: 300_000 });
 
 after(async () => {

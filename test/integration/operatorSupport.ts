@@ -9,10 +9,11 @@ import { createInterface } from "node:readline";
 import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startControlPlane, type ControlPlane } from "../cluster/controlPlane.js";
+import { applyCrdAndWait, KUBECTL } from "../cluster/kubectl.js";
 import { pollFor } from "../support/poll.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const KUBECTL = "/usr/bin/kubectl";
+export { KUBECTL };
 
 export function kubectl(kubeconfigPath: string, args: string[], input?: string, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -40,12 +41,7 @@ export function waitFor<T>(what: string, probe: () => Promise<T | undefined | fa
 export async function controlPlaneWithCrd(): Promise<ControlPlane> {
   const cp = await startControlPlane();
   try {
-    await kubectl(cp.kubeconfigPath, ["apply", "--server-side", "-f", `${REPO_ROOT}/crds/mediaserver.yaml`]);
-    // (`kubectl wait` fails outright while the new CRD has no conditions yet, so poll.)
-    await waitFor("CRD Established", async () => {
-      const crd = await kubectlJson(cp.kubeconfigPath, ["get", "crd", "mediaservers.mediafleet.io"]);
-      return crd.status?.conditions?.some((c: { type: string; status: string }) => c.type === "Established" && c.status === "True");
-    }, 30_000, 200);
+    await applyCrdAndWait(cp.kubeconfigPath, `${REPO_ROOT}/crds/mediaserver.yaml`);
     // The namespace "default" exists once the API server's bootstrap controller made it.
     await waitFor("namespace default", () => kubectl(cp.kubeconfigPath, ["get", "namespace", "default", "-o", "name"]).then(Boolean), 30_000, 200);
   } catch (error) {
