@@ -6,10 +6,10 @@
  * | code                   | status | when                                                        |
  * |------------------------|--------|-------------------------------------------------------------|
  * | BAD_REQUEST            | 400    | request malformed in a way no other code covers             |
- * | MALFORMED_SDP          | 400    | the body is not an SDP offer werift can parse               |
+ * | MALFORMED_SDP          | 400    | the offer breaks SDP/WebRTC rules (message names the line)  |
  * | SDP_WITHOUT_MEDIA      | 400    | the offer has no audio or video m-line                      |
  * | UNSUPPORTED_CODEC      | 400    | no offered codec is one the node (or the publisher) uses    |
- * | BAD_SDPFRAG            | 400    | a PATCH body is not a trickle-ice-sdpfrag                   |
+ * | BAD_SDPFRAG            | 400    | a PATCH body is not a valid sdpfrag (names the line)        |
  * | UNAUTHORIZED           | 401    | the path needs a bearer token and none was sent             |
  * | FORBIDDEN              | 403    | the bearer token is wrong for this path                     |
  * | NOT_FOUND              | 404    | no such route                                               |

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MediaNodeConfig } from "../config/types.js";
 import type { SessionContext } from "../session/context.js";
+import { validateOffer } from "../session/sdp-offer.js";
 import { PublisherSession } from "../session/publisher.js";
 import { ViewerSession } from "../session/viewer.js";
 import { checkBearer } from "./auth.js";
@@ -54,7 +55,9 @@ export async function handleCreate(req: IncomingMessage, res: ServerResponse, de
     throw new HttpError("PUBLISHER_EXISTS", `path "${pathName}" is fed by its configured source`);
   }
   requireContentType(req, "application/sdp");
-  const offer = await readBody(req, deps.config.http.maxBodyBytes);
+  // Checked here, before a session slot is taken or werift reads a line: a bad offer is a 400
+  // naming the line; werift gets the checked text (session/sdp-offer.ts).
+  const offer = validateOffer(await readBody(req, deps.config.http.maxBodyBytes)).sdp;
   const release = deps.sessions.registry.reserveSlot();
   try {
     const session = protocol === "whip" ? new PublisherSession(deps.sessions, path) : new ViewerSession(deps.sessions, path);

@@ -101,3 +101,8 @@ test("10k random datagrams -> never throws", () => {
     assert.doesNotThrow(() => inspectDatagram(buf));
   }
 });
+
+test("USERNAME that is not UTF-8 -> malformedStun (it would decode to U+FFFD, a ufrag no session has)", () => {
+  const bytes = Buffer.from([0xff, 0x62, 0x63, 0x64, 0x3a, 0x61, 0x62, 0x63, 0x64]);
+  assert.deepEqual(inspectDatagram(stun(0x0001, [priority, { type: 0x0006, value: bytes }])), { kind: "invalid", reason: "malformedStun" });
+});

@@ -56,6 +56,8 @@ export function inspectDatagram(data: Uint8Array): DatagramKind {
     if (attrType === ATTR_USERNAME) {
       if (attrLength === 0 || attrLength > MAX_USERNAME_BYTES) return { kind: "invalid", reason: "malformedStun" };
       const username = Buffer.from(data.buffer, data.byteOffset + valueStart, attrLength).toString("utf8");
+      // RFC 8489 §14.3: UTF-8. Bytes that are not decode to U+FFFD, which no ufrag (ice-chars, RFC 8839) holds
+      if (username.includes("\uFFFD")) return { kind: "invalid", reason: "malformedStun" };
       const colon = username.indexOf(":");
       if (colon <= 0) return { kind: "invalid", reason: "malformedStun" };
       return { kind: "stun", stunClass, localUfrag: username.slice(0, colon), remoteUfrag: username.slice(colon + 1) };

@@ -13,7 +13,7 @@ function packet(options: { version?: number; pt?: number; csrc?: number; ext?: n
 }
 
 test("a well-formed packet passes and reports its payload bounds", () => {
-  const result = checkRtpDatagram(packet({ csrc: 1, ext: [1, 2, 3, 4], padding: 3 }), 96);
+  const result = checkRtpDatagram(packet({ csrc: 1, ext: [0x12, 1, 2, 3], padding: 3 }), 96);
   assert.ok(result.ok);
   assert.equal(result.payloadOffset, 12 + 4 + 8);
   assert.equal(result.payloadEnd - result.payloadOffset, 2);
@@ -42,4 +42,20 @@ test("each structural defect is rejected with its reason", () => {
   assert.equal(reject(packet({ pt: 97 }), 96), "payload-type");
   assert.equal(reject(packet({ payload: [] })), "empty-payload");
   assert.equal(reject(Uint8Array.from([0x80, 200, 0, 6, 0, 0, 0, 1, 0, 0, 0, 0])), "rtcp");
+});
+
+test("RFC 8285 extension elements must fit their block, or werift would take the payload from the wrong byte", () => {
+  const reason = (ext: number[], profile = [0xbe, 0xde]) => {
+    const data = packet({ ext });
+    data.set(profile, 12);
+    const result = checkRtpDatagram(data, 96);
+    return result.ok ? "ok" : result.reason;
+  };
+  assert.equal(reason([0x11, 0xaa, 0xbb, 0x00]), "ok", "one-byte: id 1, 2 bytes, one byte of padding");
+  assert.equal(reason([0x13, 0xaa, 0xbb, 0xcc]), "bad-extension", "one-byte: id 1 says 4 bytes, the block has 3 left");
+  assert.equal(reason([0xf0, 0x00, 0x00, 0x00]), "bad-extension", "one-byte: id 15 is reserved (werift stops reading there)");
+  assert.equal(reason([0x01, 0x02, 0xaa, 0xbb], [0x10, 0x00]), "ok", "two-byte: id 1, 2 bytes");
+  assert.equal(reason([0x01, 0x05, 0xaa, 0xbb], [0x10, 0x00]), "bad-extension", "two-byte: 5 bytes announced, 2 left");
+  assert.equal(reason([0x00, 0x00, 0x00, 0x01], [0x10, 0x00]), "bad-extension", "two-byte: an id without its length byte");
+  assert.equal(reason([0xff, 0xff, 0xff, 0xff], [0x12, 0x34]), "ok", "another profile: the block is opaque");
 });
