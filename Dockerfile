@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 # The pinned `node` dev dependency is not needed inside an image that already is Node 24.
 RUN npm ci --no-audit --no-fund --omit=optional
 COPY tsconfig.json ./
+COPY common ./common
 COPY media-node ./media-node
 COPY operator ./operator
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev --no-audit --no-fund

@@ -13,8 +13,8 @@ import { createOperatorMetrics } from "./observe/metrics.js";
 import { startHealthServer, startMetricsServer, type RunningServer } from "./observe/servers.js";
 import { MediaServerController } from "./reconcile/controller.js";
 import { loadOperatorConfig, USAGE } from "./reconcile/operatorConfig.js";
-import { realTimers } from "./reconcile/queue.js";
-import { createLogger } from "../media-node/observe/logger.js";
+import { realTimers } from "../common/timers.js";
+import { createLogger } from "../common/logger.js";
 
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 

@@ -10,7 +10,7 @@ step "type-check: product, tests and scripts (tsconfig.test.json)"
 "$NODE" node_modules/typescript/bin/tsc -p tsconfig.test.json
 
 step "unit tests"
-"$NODE" --import tsx --test --test-reporter=spec 'media-node/**/*.test.ts' 'operator/**/*.test.ts' 'test/**/*.unit.test.ts'
+"$NODE" --import tsx --test --test-reporter=spec 'common/**/*.test.ts' 'media-node/**/*.test.ts' 'operator/**/*.test.ts' 'test/**/*.unit.test.ts'
 
 step "integration and end-to-end tests (real processes, real control plane, real Chromium)"
 # One file at a time: the machine has 2 cores and these tests measure timing-sensitive media.

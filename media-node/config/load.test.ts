@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, parseConfigText } from "./load.js";
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../../common/duration.js";
 
 const DESIGN_EXAMPLE = `
 http: { listen: "127.0.0.1:8117" }

@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { applyEnvOverrides } from "./env.js";
 import { mediaNodeConfigSchema } from "./schema.js";
 import type { MediaNodeConfig } from "./types.js";
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../../common/duration.js";
 import { isLoopbackHost, parseListenAddress } from "../observe/listenAddress.js";
 
 export class ConfigError extends Error {

@@ -44,6 +44,8 @@ export const EventReasons = {
   Created: "Created",
   /** Objects whose content changed because the MediaServer did. */
   Updated: "Updated",
+  /** Objects no revision needs any more (a finished canary/baseline, an unused config). */
+  Deleted: "Deleted",
 } as const;
 export type EventReason = (typeof EventReasons)[keyof typeof EventReasons];
 

@@ -3,7 +3,7 @@
  * tests) reject exactly what the API server rejects. The record is keyed by the same names
  * as `CEL_RULES`: the compiler refuses a rule without its twin.
  */
-import { parseDuration } from "../../media-node/config/duration.js";
+import { parseDuration } from "../../common/duration.js";
 import { CEL_RULES, DURATION_BOUNDS } from "./schema.js";
 import type { InlineTokenField, MediaServerSpec } from "./types.js";
 

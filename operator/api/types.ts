@@ -84,7 +84,7 @@ export interface RollbackSpec {
   maxHeapRegressionPercent: number;
   /** A regression must also exceed this many MiB (no verdict on noise). */
   minRegressionMiB: number;
-  /** Durations are Go-style strings ("30s", "5m"); parse with `parseDuration` from media-node/config/duration.ts. */
+  /** Durations are Go-style strings ("30s", "5m"); parse with `parseDuration` from common/duration.ts. */
   interval: string;
   window: string;
   minSamples: number;

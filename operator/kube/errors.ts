@@ -36,14 +36,3 @@ export const isAlreadyExists = (error: unknown): boolean =>
   error instanceof KubeApiError && error.status === 409 && error.reason === "AlreadyExists";
 /** The watch or list asked for a resourceVersion the server has compacted away: relist. */
 export const isGone = (error: unknown): boolean => statusOf(error) === 410;
-
-/** Errors worth logging at a lower level: the connection to the API server went away. */
-export function isConnectionError(error: unknown): boolean {
-  const codes = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
-  for (let current: unknown = error, depth = 0; current && depth < 5; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && codes.has(code)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}

@@ -4,7 +4,7 @@ import type { Lease, LeaseSpec } from "./client.js";
 import { KubeApiError } from "./errors.js";
 import { LeaderElector, type LeaseStore } from "./leaderElection.js";
 import { claimedSpec, heldByOther, releasedSpec, validateTimings } from "./leaseRules.js";
-import { ManualTimers } from "../reconcile/manualTimers.js";
+import { ManualTimers } from "../../common/manualTimers.js";
 
 /** An in-memory Lease with the API server's optimistic concurrency (409 on a stale resourceVersion). */
 class MemoryLeaseStore implements LeaseStore {

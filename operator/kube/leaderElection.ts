@@ -8,7 +8,7 @@
 import { isAlreadyExists, isConflict, isNotFound } from "./errors.js";
 import { microTime, type Lease, type LeaseSpec } from "./client.js";
 import { claimedSpec, heldByOther, recordFingerprint, releasedSpec, validateTimings, type LeaseTimings } from "./leaseRules.js";
-import type { Timers } from "../reconcile/queue.js";
+import type { Timers } from "../../common/timers.js";
 
 export interface LeaseStore {
   getLease(namespace: string, name: string): Promise<Lease>;

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { KubeApiError } from "./errors.js";
 import type { KubeObject } from "./objects.js";
 import { Reflector, type ChangeKind, type ListResult, type ListWatchSource, type WatchEventType } from "./reflector.js";
-import { ManualTimers } from "../reconcile/manualTimers.js";
+import { ManualTimers } from "../../common/manualTimers.js";
 
 const obj = (name: string, rv: string): KubeObject => ({ metadata: { name, namespace: "ns", resourceVersion: rv } });
 

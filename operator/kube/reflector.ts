@@ -11,7 +11,7 @@
 import { isGone } from "./errors.js";
 import type { KubeObject } from "./objects.js";
 import { objectKey } from "./objects.js";
-import type { Timers } from "../reconcile/queue.js";
+import type { Timers } from "../../common/timers.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
 

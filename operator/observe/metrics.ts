@@ -26,7 +26,7 @@ export function createOperatorMetrics(options: { defaultMetrics?: boolean } = {}
     registry,
     reconcileTotal: new Counter({
       name: "mediafleet_reconcile_total",
-      help: "Reconciles of MediaServers by result (success, error, conflict, terminal).",
+      help: "Reconciles of MediaServers by result (success, error, conflict).",
       labelNames: ["result"] as const,
       registers,
     }),

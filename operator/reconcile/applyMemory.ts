@@ -9,21 +9,11 @@
  * drops fields an older desired state set and this one does not (SSA ownership does that).
  */
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../../common/canonicalJson.js";
 
 interface AppliedRecord {
   hash: string;
   resourceVersion: string | undefined;
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
 
 export function contentHash(value: unknown): string {

@@ -6,6 +6,7 @@
  * controlling MediaServer; a resync enqueues every MediaServer.
  */
 import type { Logger } from "pino";
+import { jsonEqual } from "../../common/canonicalJson.js";
 import { API_VERSION, KIND, type MediaServer } from "../api/types.js";
 import { MANAGED_BY } from "../desired/index.js";
 import type { KubeClient } from "../kube/client.js";
@@ -19,7 +20,8 @@ import type { PodSample, ScrapeErrorReason } from "../analysis/types.js";
 import { PprofTokens } from "../rollout/pprofToken.js";
 import { RolloutPolicy, type ScrapeFn } from "../rollout/policy.js";
 import { scrapeAll } from "../scrape/scraper.js";
-import { WorkQueue, realTimers, type Timers } from "./queue.js";
+import { realTimers, type Timers } from "../../common/timers.js";
+import { WorkQueue } from "./queue.js";
 import { MediaServerReconciler, type OwnedKind } from "./reconciler.js";
 import { runWorkers, type ReconcileOutcome } from "./workers.js";
 
@@ -179,8 +181,8 @@ function metadataChanged(old: KubeObject, next: KubeObject): boolean {
   return (
     a.generation !== b.generation ||
     a.deletionTimestamp !== b.deletionTimestamp ||
-    JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) ||
-    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
+    !jsonEqual(a.labels ?? {}, b.labels ?? {}) ||
+    !jsonEqual(a.annotations ?? {}, b.annotations ?? {}) ||
     a.uid !== b.uid
   );
 }

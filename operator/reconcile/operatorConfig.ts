@@ -3,7 +3,7 @@
  */
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { parseDuration } from "../../media-node/config/duration.js";
+import { parseDuration } from "../../common/duration.js";
 import { DEFAULT_LEASE_TIMINGS, validateTimings, type LeaseTimings } from "../kube/leaseRules.js";
 import { parseListenAddress, type ListenAddress } from "../observe/servers.js";
 

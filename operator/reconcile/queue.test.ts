@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ItemBackoff } from "./backoff.js";
-import { ManualTimers } from "./manualTimers.js";
+import { ManualTimers } from "../../common/manualTimers.js";
 import { WorkQueue } from "./queue.js";
-import { runWorkers, TerminalError, type ReconcileOutcome } from "./workers.js";
+import { runWorkers, type ReconcileOutcome } from "./workers.js";
 
 test("add of a key already queued -> queued once", async () => {
   const queue = new WorkQueue({ timers: new ManualTimers() });
@@ -131,15 +131,12 @@ test("runWorkers: error -> retried with backoff, then success forgets the failur
   await running;
 });
 
-test("runWorkers: terminal error -> not retried; requeueAfterMs -> reconciled again later", async () => {
+test("runWorkers: requeueAfterMs -> reconciled again that much later, not before; no result -> not again", async () => {
   const timers = new ManualTimers();
   const queue = new WorkQueue({ timers });
   const { results, hooks } = recordingHooks(timers);
-  const running = runWorkers(queue, 1, async (key) => {
-    if (key === "ns/bad") throw new TerminalError("spec can never work");
-    return { requeueAfterMs: 1000 };
-  }, hooks);
-  queue.add("ns/bad");
+  const running = runWorkers(queue, 1, async (key) => (key === "ns/poll" ? { requeueAfterMs: 1000 } : {}), hooks);
+  queue.add("ns/once");
   queue.add("ns/poll");
   await settle();
   timers.advance(999);
@@ -148,7 +145,7 @@ test("runWorkers: terminal error -> not retried; requeueAfterMs -> reconciled ag
   timers.advance(1);
   await settle();
   assert.deepEqual(results, [
-    { key: "ns/bad", outcome: "terminal" },
+    { key: "ns/once", outcome: "success" },
     { key: "ns/poll", outcome: "success" },
     { key: "ns/poll", outcome: "success" },
   ]);

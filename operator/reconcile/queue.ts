@@ -7,25 +7,10 @@
  * - delayed adds (`addAfter`, `addRateLimited` with per-key exponential backoff), one timer
  *   per key at the earliest requested time;
  * - `shutDown` stops taking work, wakes idle workers and resolves once in-flight keys are done.
- * Timers come in as a parameter so tests drive time by hand.
+ * Timers come in as a parameter (common/timers.ts) so tests drive time by hand.
  */
+import { realTimers, type Timers } from "../../common/timers.js";
 import { DEFAULT_BACKOFF, ItemBackoff, type BackoffOptions } from "./backoff.js";
-
-export interface Timers {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export interface WorkQueueOptions {
   timers?: Timers;

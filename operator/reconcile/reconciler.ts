@@ -5,6 +5,7 @@
  * object at rest costs no requests at all.
  */
 import type { Logger } from "pino";
+import { jsonEqual } from "../../common/canonicalJson.js";
 import { ConditionTypes, EventReasons } from "../api/conditions.js";
 import { RETRY_ANNOTATION, type MediaServer } from "../api/types.js";
 import { formatProblems, validateMediaServer } from "../api/validate.js";
@@ -16,8 +17,7 @@ import { CONFIGMAPS, DEPLOYMENTS, MEDIASERVERS, type ResourceType } from "../kub
 import { ApplyMemory } from "./applyMemory.js";
 import { isTransition } from "./conditions.js";
 import { specImagePolicy, type ImagePolicy } from "./imagePolicy.js";
-import { ReconcileEventReasons } from "./reasons.js";
-import { computeStatus, jsonEqual, mergePatchOf, type DeploymentObservation, type ReconcileObservation } from "./status.js";
+import { computeStatus, mergePatchOf, type DeploymentObservation, type ReconcileObservation } from "./status.js";
 import type { ReconcileResult } from "./workers.js";
 
 export type OwnedKind = "ConfigMap" | "Deployment" | "Service" | "NetworkPolicy";
@@ -58,8 +58,6 @@ interface ApplyOutcome {
   /** The fleet's (stable) Deployment, as applied or cached. */
   deployment?: KubeObject;
 }
-
-class NotOwnedError extends Error {}
 
 const REPORTING_CONTROLLER = "mediafleet.io/operator";
 
@@ -119,7 +117,9 @@ export class MediaServerReconciler {
         : await this.applyAll(key, ms, configMaps, deployments, [networkPolicy, ...([desired.service, desired.metricsService] as unknown as KubeObject[])], log);
       if (!firstPass) await this.removeUnwanted(key, ms, desired, decision.status?.lastGoodRevision?.configHash, outcome, log);
     } catch (error) {
-      if (isConflict(error) && !(error instanceof NotOwnedError)) throw error; // retried with backoff by the queue
+      // A conflict (stale read, SSA field conflict) is transient: it gets no Degraded status.
+      // Every error, this one included, is retried with per-key backoff by the queue.
+      if (isConflict(error)) throw error;
       const message = error instanceof Error ? error.message : String(error);
       const observation: ReconcileObservation = { kind: "failed", message, image, deployment: cachedDeployment, desiredReplicas: spec.replicas };
       // An apply error is Degraded whatever the policy thinks of the analysis.
@@ -140,9 +140,9 @@ export class MediaServerReconciler {
     // transitions its status records, so they go out only once that status is written (a first
     // pass or a conflict decides again, and would otherwise say the same thing twice).
     const events: Promise<void>[] = [];
-    if (outcome.created.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Created, `created ${outcome.created.join(", ")}`, log));
-    if (outcome.updated.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Updated, `updated ${outcome.updated.join(", ")}`, log));
-    if (outcome.deleted.length > 0) events.push(this.emit(ms, "Normal", ReconcileEventReasons.Deleted, `deleted ${outcome.deleted.join(", ")}`, log));
+    if (outcome.created.length > 0) events.push(this.emit(ms, "Normal", EventReasons.Created, `created ${outcome.created.join(", ")}`, log));
+    if (outcome.updated.length > 0) events.push(this.emit(ms, "Normal", EventReasons.Updated, `updated ${outcome.updated.join(", ")}`, log));
+    if (outcome.deleted.length > 0) events.push(this.emit(ms, "Normal", EventReasons.Deleted, `deleted ${outcome.deleted.join(", ")}`, log));
     const deployment = (outcome.deployment ?? cachedDeployment) as DeploymentObservation | undefined;
     await this.writeStatus(ms, { kind: "applied", image, deployment, desiredReplicas: spec.replicas }, decision.conditions ?? [], log, policyStatus);
     for (const event of decision.events ?? []) events.push(this.emit(ms, event.type, event.reason, event.note, log));
@@ -232,7 +232,7 @@ export class MediaServerReconciler {
     const label = `${kind} ${name}`;
     if (live) {
       const owner = controllerOwner(live, MEDIASERVERS.group, "MediaServer");
-      if (owner?.uid !== ms.metadata.uid) throw new NotOwnedError(`${label} exists and is not controlled by this MediaServer`);
+      if (owner?.uid !== ms.metadata.uid) throw new Error(`${label} exists and is not controlled by this MediaServer`);
     }
     const fleet = kind === "Deployment" && name === ms.metadata.name;
     if (!this.memory.needsApply(id, desired, live)) {

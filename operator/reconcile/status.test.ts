@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { jsonEqual } from "../../common/canonicalJson.js";
 import type { Condition } from "../api/types.js";
 import { containsDesired, contentHash, ApplyMemory } from "./applyMemory.js";
 import { isTransition, setCondition } from "./conditions.js";
-import { availableCondition, computeStatus, jsonEqual, progressingCondition, type DeploymentObservation } from "./status.js";
+import { availableCondition, computeStatus, progressingCondition, type DeploymentObservation } from "./status.js";
 
 const settled: DeploymentObservation = {
   metadata: { generation: 3 },

@@ -110,18 +110,6 @@ export function computeStatus({ current, generation, observation, selector, nowI
   return next;
 }
 
-/** Deep equality on JSON values, independent of key order. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
-  const keysA = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const keysB = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (keysA.length !== keysB.length) return false;
-  return keysA.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
 /**
  * The JSON merge patch (RFC 7386) that turns `current` into `next`: a merge patch merges nested
  * objects, so a field `next` no longer has must be sent as null or it would survive on the

@@ -1,8 +1,9 @@
 /**
  * Workers that drain a WorkQueue through a reconcile function, and what happens after:
- * success forgets the key's backoff (and re-queues it after `requeueAfterMs` if asked),
- * a terminal error is logged and not retried, any other error (a 409 conflict included)
- * re-queues the key with per-key exponential backoff.
+ * success forgets the key's backoff (and re-queues it after `requeueAfterMs` if asked), and
+ * any error (a 409 conflict included) re-queues the key with per-key exponential backoff.
+ * What retrying cannot fix (an invalid spec) is not thrown: the reconciler writes it to the
+ * status and returns, and the change that fixes it arrives as a watch event.
  */
 import type { WorkQueue } from "./queue.js";
 
@@ -11,12 +12,7 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-/** An error that retrying cannot fix (the object must change first). */
-export class TerminalError extends Error {
-  override readonly name = "TerminalError";
-}
-
-export type ReconcileOutcome = "success" | "error" | "conflict" | "terminal";
+export type ReconcileOutcome = "success" | "error" | "conflict";
 
 export interface WorkerHooks {
   /** Classifies a thrown error; `conflict` is retried like `error` but reported apart. */
@@ -36,13 +32,8 @@ async function processOne(queue: WorkQueue, key: string, reconcile: ReconcileFn,
     hooks.onResult(key, "success", hooks.now() - started);
     if (result?.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
   } catch (error) {
-    if (error instanceof TerminalError) {
-      queue.forget(key);
-      hooks.onResult(key, "terminal", hooks.now() - started, error);
-    } else {
-      hooks.onResult(key, hooks.isConflict(error) ? "conflict" : "error", hooks.now() - started, error);
-      queue.addRateLimited(key);
-    }
+    hooks.onResult(key, hooks.isConflict(error) ? "conflict" : "error", hooks.now() - started, error);
+    queue.addRateLimited(key);
   } finally {
     queue.done(key);
   }

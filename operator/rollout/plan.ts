@@ -20,7 +20,7 @@
  */
 import type { AnalysisPoint, AnalysisStatus, HeapGrowth, LastGoodRevision, MediaServerSpec, MediaServerStatus, RejectedImage, RevisionRef } from "../api/types.js";
 import { ConditionReasons, ConditionTypes, EventReasons } from "../api/conditions.js";
-import { parseDuration } from "../../media-node/config/duration.js";
+import { parseDuration } from "../../common/duration.js";
 import type { ProfileSites } from "../analysis/siteDiff.js";
 import { topGrowth } from "../analysis/siteDiff.js";
 import type { PodSample } from "../analysis/types.js";

@@ -11,7 +11,7 @@ import type { MediaServer, MediaServerSpec, PathConfig, WebrtcConfig } from "../
 import type { PodSample, ScrapeErrorReason } from "../analysis/types.js";
 import { CONFIG_FILE_KEY, configHash, configMapName, METRICS_PORT, revisionOf, type Layout, type RevisionSource } from "../desired/index.js";
 import type { KubeObject } from "../kube/objects.js";
-import { parseDuration } from "../../media-node/config/duration.js";
+import { parseDuration } from "../../common/duration.js";
 import { RETRY_ANNOTATION } from "../api/types.js";
 import type { ConditionInput } from "../api/conditions.js";
 import type { ImageDecision, ImagePolicy, ImagePolicyInput } from "../reconcile/imagePolicy.js";

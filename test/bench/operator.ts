@@ -14,7 +14,7 @@ import { ResourceListWatch } from "../../operator/kube/listWatch.js";
 import type { KubeObject } from "../../operator/kube/objects.js";
 import { Reflector } from "../../operator/kube/reflector.js";
 import { collectionPath, DEPLOYMENTS, MEDIASERVERS } from "../../operator/kube/resources.js";
-import { realTimers } from "../../operator/reconcile/queue.js";
+import { realTimers } from "../../common/timers.js";
 import { controlPlaneWithCrd, REPO_ROOT, startOperator, sumSamples, waitFor, waitReady, type OperatorProcess } from "../integration/operatorSupport.js";
 
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 100);

@@ -170,13 +170,8 @@ export async function startSimKubelet(opts: SimKubeletOptions): Promise<SimKubel
     run(pod, uid);
   };
 
-  const watch = new PodWatch(api, {
-    onPod,
-    onList: (uids) => {
-      for (const uid of running.keys()) if (!uids.has(uid)) void finish(uid, 0);
-    },
-    onError: (err) => log(`pod watch: ${describe(err)}`),
-  });
+  // A pod deleted while the watch was down comes back from the relist as a delete.
+  const watch = new PodWatch(api, { onPod, onError: (err) => log(`pod watch: ${describe(err)}`) });
   watch.start();
 
   return {
@@ -191,7 +186,7 @@ export async function startSimKubelet(opts: SimKubeletOptions): Promise<SimKubel
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      watch.stop();
+      void watch.stop();
       agent.stop();
       await Promise.all([...running.keys()].map((uid) => finish(uid, 1)));
       if (!opts.keepDir) await rm(dir, { recursive: true, force: true });

@@ -1,20 +1,17 @@
-// The only module of the sim that talks to the API server (@kubernetes/client-node 2.x).
+// The sim's requests to the API server (@kubernetes/client-node 2.x), except the pod list/watch,
+// which is the operator's own informer (podWatch.ts).
 import {
   ApiException,
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
   PatchStrategy,
-  Watch,
   setHeaderOptions,
   type V1Lease,
   type V1Node,
   type V1NodeStatus,
-  type V1Pod,
   type V1PodStatus,
 } from '@kubernetes/client-node';
-
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
 export function httpStatusOf(err: unknown): number | undefined {
   if (err instanceof ApiException) return err.code;
@@ -34,29 +31,6 @@ export class SimApi {
     this.kubeConfig.loadFromFile(kubeconfigPath);
     this.core = this.kubeConfig.makeApiClient(CoreV1Api);
     this.coordination = this.kubeConfig.makeApiClient(CoordinationV1Api);
-  }
-
-  async listPods(): Promise<{ items: V1Pod[]; resourceVersion: string }> {
-    const list = await this.core.listPodForAllNamespaces({});
-    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
-  }
-
-  /**
-   * Watches all pods from resourceVersion. onDone receives the error (or undefined when the
-   * server closed the stream); the caller decides whether to resume or relist.
-   */
-  watchPods(
-    resourceVersion: string,
-    onEvent: (type: WatchEventType, obj: unknown) => void,
-    onDone: (err: unknown) => void,
-  ): Promise<AbortController> {
-    const watch = new Watch(this.kubeConfig);
-    return watch.watch(
-      '/api/v1/pods',
-      { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
-      (type, obj) => onEvent(type as WatchEventType, obj),
-      onDone,
-    );
   }
 
   async bindPod(namespace: string, name: string, nodeName: string): Promise<void> {

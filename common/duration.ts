@@ -1,4 +1,8 @@
-/** Go-style durations ("1s", "1m30s", "250ms") to milliseconds; the schema's pattern guards the shape. */
+/**
+ * Go-style durations ("1s", "1m30s", "250ms") to milliseconds. Shared because the same strings
+ * are written in a media node's YAML and in a MediaServer's spec (its webrtc block and its
+ * rollback settings); the schemas' patterns guard the shape, this is the one reader.
+ */
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 export function parseDuration(text: string): number {
@@ -13,11 +17,4 @@ export function parseDuration(text: string): number {
     throw new RangeError(`"${text}" is not a duration like 1s, 500ms or 1m30s`);
   }
   return total;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }

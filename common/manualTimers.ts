@@ -2,7 +2,7 @@
  * Timers driven by hand, for deterministic tests of anything that takes `Timers`:
  * `advance(ms)` moves the clock and fires every timer that came due, in due order.
  */
-import type { Timers } from "./queue.js";
+import type { Timers } from "./timers.js";
 
 interface ManualTimer {
   id: number;
