@@ -11,7 +11,8 @@ import { ConfigError, loadConfig } from "./config/load.js";
 import type { MediaNodeConfig } from "./config/types.js";
 import { buildInfoFromEnv, createMetrics } from "./observe/metrics.js";
 import { startMediaNode, type MediaNode } from "./node.js";
-import { createLogger } from "./observe/logger.js";
+import { WeriftSeamError } from "./werift/index.js";
+import { createLogger } from "../common/logger.js";
 
 const SHUTDOWN_DEADLINE_MS = 9000;
 
@@ -80,8 +81,9 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
   node = await startMediaNode({ config, logger, metrics }).catch((error: unknown) => {
-    // A config problem found at start (a token file) reads like one found while loading.
-    if (error instanceof ConfigError) process.stderr.write(`media-node: ${error.message}\n`);
+    // A config problem found at start (a token file) reads like one found while loading, and so
+    // does a werift that no longer fits a seam (werift/seams.ts): both are for the operator to fix.
+    if (error instanceof ConfigError || error instanceof WeriftSeamError) process.stderr.write(`media-node: ${error.message}\n`);
     logger.fatal({ err: error }, "media node failed to start");
     process.exit(1);
   });

@@ -5,10 +5,9 @@
  * `startMediaNode` brings them up in order; `stop()` drains them in reverse, idempotently.
  */
 import type { Logger } from "pino";
-import { parseDuration } from "./config/duration.js";
+import { parseDuration } from "../common/duration.js";
 import type { MediaNodeConfig } from "./config/types.js";
-import { assertWeriftSeams, createReportScheduler } from "./fanout/index.js";
-import { installRtcpCompoundBounds } from "./fanout/rtcpCompound.js";
+import { createReportScheduler } from "./fanout/index.js";
 import { renderPlayerPage, renderPublisherPage, PAGE_HEADERS } from "./http/pages/pages.js";
 import { createHttpServer, type PageHandler } from "./http/server.js";
 import { loadPathTokens, type TokenFileEvents } from "./http/tokenSource.js";
@@ -22,6 +21,7 @@ import type { SessionContext } from "./session/context.js";
 import { fanoutFactory, fanoutKindFromEnv } from "./session/forwarding.js";
 import { peerFactoryFromIce } from "./session/peer-factory.js";
 import { SessionRegistry } from "./session/registry.js";
+import { assertWeriftSeams } from "./werift/index.js";
 
 export interface MediaNode {
   /** Base URL of the public listener, e.g. http://127.0.0.1:8117 (the real port when 0 was configured). */
@@ -81,9 +81,9 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   const tokens = loadPathTokens(config.paths, { events: tokenFileEvents(metrics, logger) });
   const fanout = fanoutKindFromEnv(options.env ?? process.env);
   const { webrtc } = config;
-  // Fail at boot, not at the first viewer, when werift's internals moved underneath.
-  if (fanout === "lean") assertWeriftSeams();
-  installRtcpCompoundBounds(() => metrics.malformedInput.inc({ kind: "rtcp", reason: "truncated" }));
+  // Fail at boot, not at the first viewer, when werift's internals moved underneath: every seam
+  // of the one registry (werift/seams.ts), whichever fan-out runs. Throws WeriftSeamError.
+  await assertWeriftSeams();
   const ice = await startIceEndpoint({
     host: webrtc.udpHost,
     port: webrtc.udpPort,

@@ -2,7 +2,8 @@
  * One viewer's outgoing track: the per-viewer state that must differ (seq/ts rewrite, the
  * lean sender with its SSRC and extensions, a tiny NACK de-duplication table) and nothing
  * else. In `perViewer` mode it also owns a history of COPIES, the werift/pion model that the
- * shared history is measured against.
+ * shared history is measured against. It is attached when the viewer negotiates and sends
+ * from the moment its connection is handed over (`linkTo`); before that it forwards nothing.
  */
 import { randomInt } from "node:crypto";
 import type { MediaNodeMetrics } from "../observe/metrics.js";
@@ -10,10 +11,9 @@ import { PacketHistory, type HistoryEntry } from "./history.js";
 import { LeanSender } from "./leanSender.js";
 import { answerNack, ResendGuard, type NackContext } from "./nackResponder.js";
 import { rttFromReport } from "./rtcpMath.js";
-import { watchTransportRtcp } from "./rtcpTap.js";
 import { SeqRewriter } from "./seqMap.js";
-import type { RTCPeerConnection, RtcpPacket } from "werift";
-import type { Clock, ForwardedTrack, ForwardedTrackStats, LinkedConnection, NackMode, ReportTarget, SourceCodec, ViewerBinding } from "./types.js";
+import type { RtcpPacket } from "werift";
+import type { Clock, ForwardedTrack, ForwardedTrackStats, LinkedConnection, NackMode, NegotiatedSender, ReportTarget, SourceCodec, ViewerBinding } from "./types.js";
 
 /** Smoothing of RTT samples, as RFC 6298 does for SRTT (new = 7/8 old + 1/8 sample). */
 const RTT_SMOOTHING = 0.875;
@@ -34,7 +34,8 @@ export interface TrackContext {
 
 export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
   readonly id: string;
-  private readonly lean: LeanSender;
+  /** Set once the viewer's connection is handed over. */
+  private lean: LeanSender | undefined;
   private readonly rewriter = new SeqRewriter(randomInt(0x10000), randomInt(0x100000000));
   private readonly guard: ResendGuard | undefined;
   private ownHistory: PacketHistory | undefined;
@@ -50,34 +51,25 @@ export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
   private fractionLost: number | undefined;
   private rttMs: number | undefined;
   removeReport: () => void = () => undefined;
-  /** For the unknown-SSRC RTCP tap while werift routes this viewer's RTCP; dropped once linked. */
-  private pc: RTCPeerConnection | undefined;
 
-  constructor(binding: ViewerBinding, private readonly ctx: TrackContext) {
+  constructor(binding: Pick<ViewerBinding, "id">, private readonly ctx: TrackContext) {
     this.id = binding.id;
     this.waiting = ctx.isKeyframe !== undefined;
     this.guard = ctx.mode === "off" ? undefined : new ResendGuard();
-    this.pc = binding.pc;
-    this.lean = new LeanSender(binding.sender, {
+  }
+
+  linkTo(connection: LinkedConnection, sender: NegotiatedSender): void {
+    if (this.isClosed || this.lean) return;
+    const ctx = this.ctx;
+    this.lean = new LeanSender(sender, connection, {
       onNack: (lost) => this.onNack(lost),
       onKeyframeRequest: () => ctx.requestKeyframe(),
       onReceiverReport: (fraction, lsr, dlsr) => this.onReceiverReport(fraction, lsr, dlsr),
-      onTransport: (transport) => this.pc && watchTransportRtcp(transport, this.pc, ctx.metrics),
     });
   }
 
-  canLink(): boolean {
-    return !this.isClosed && this.lean.canLink();
-  }
-
-  linkTo(connection: LinkedConnection): boolean {
-    if (this.isClosed || !this.lean.linkTo(connection)) return false;
-    this.pc = undefined;
-    return true;
-  }
-
   receiveRtcp(packet: RtcpPacket): boolean {
-    return !this.isClosed && this.lean.receiveRtcp(packet);
+    return !this.isClosed && this.lean !== undefined && this.lean.receiveRtcp(packet);
   }
 
   get closed(): boolean {
@@ -91,7 +83,8 @@ export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
 
   /** Forward one source packet; returns bytes counted as sent, or -1 when not sent. */
   forward(srcSeq: number, srcTs: number, marker: boolean, payload: Buffer, nowMs: number): number {
-    if (this.isClosed || !this.lean.ready()) return -1;
+    const lean = this.lean;
+    if (this.isClosed || lean === undefined || !lean.ready()) return -1;
     if (!this.keyframeAsked) {
       this.keyframeAsked = true; // connected now: a keyframe asked for earlier may have gone unseen
       this.ctx.requestKeyframe();
@@ -102,7 +95,7 @@ export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
     }
     const seq = this.rewriter.outSeq(srcSeq, srcTs);
     const ts = this.rewriter.outTs(srcTs);
-    this.lean.send(seq, ts, marker, payload, nowMs);
+    lean.send(seq, ts, marker, payload, nowMs);
     if (this.ctx.mode === "perViewer") {
       (this.ownHistory ??= new PacketHistory(this.ctx.historyPackets)).put(seq, ts, marker, Buffer.from(payload));
     }
@@ -113,7 +106,7 @@ export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
   }
 
   sendReport(nowMs: number): boolean {
-    if (this.isClosed || !this.lean.sendSenderReport(nowMs, this.ctx.codec.clockRate)) return false;
+    if (this.isClosed || !this.lean?.sendSenderReport(nowMs, this.ctx.codec.clockRate)) return false;
     this.senderReports++;
     return true;
   }
@@ -131,9 +124,9 @@ export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
     };
   }
 
-  /** The SSRC viewers see (for tests and logs). */
-  get ssrc(): number {
-    return this.lean.ssrc;
+  /** The SSRC viewers see (for tests and logs); undefined until the connection is handed over. */
+  get ssrc(): number | undefined {
+    return this.lean?.ssrc;
   }
 
   historyBytes(): number {
@@ -148,7 +141,7 @@ export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
     if (this.isClosed) return;
     this.isClosed = true;
     this.removeReport();
-    this.lean.close();
+    this.lean?.close();
     this.ownHistory?.clear();
     this.ownHistory = undefined;
     this.ctx.onClose(this);
@@ -169,7 +162,7 @@ export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
       lookup: (seq) => history?.get(seq),
       resend: (viewerSeq: number, entry: HistoryEntry) => {
         const ts = shared ? this.rewriter.outTs(entry.timestamp) : entry.timestamp;
-        this.lean.resend(viewerSeq, ts, entry.marker, entry.payload, nowMs);
+        this.lean?.resend(viewerSeq, ts, entry.marker, entry.payload, nowMs);
       },
       guard: this.guard,
       nowMs,
@@ -188,8 +181,9 @@ export class LeanForwardedTrack implements ForwardedTrack, ReportTarget {
 
   private onReceiverReport(fraction: number, lsr: number, dlsr: number): void {
     this.fractionLost = fraction;
-    if (lsr === 0 || lsr !== this.lean.lastSrCompact) return; // not about our latest SR
-    const sample = rttFromReport(this.ctx.clock.now(), this.lean.lastSrSentMs, dlsr);
+    const lean = this.lean;
+    if (lsr === 0 || lean === undefined || lsr !== lean.lastSrCompact) return; // not about our latest SR
+    const sample = rttFromReport(this.ctx.clock.now(), lean.lastSrSentMs, dlsr);
     if (sample === undefined) return;
     this.rttMs = this.rttMs === undefined ? sample : RTT_SMOOTHING * this.rttMs + (1 - RTT_SMOOTHING) * sample;
   }

@@ -1,6 +1,7 @@
 /**
  * The fan-out core's public surface. Session code creates one ReportScheduler per process,
- * one FanoutSource per (path, kind) and attaches each viewer's sendonly transceiver.
+ * one FanoutSource per (path, kind), attaches each viewer's track when it negotiates and links
+ * it to the viewer's connection once werift has handed that over (session/viewer.ts).
  */
 export type {
   Clock,
@@ -8,9 +9,11 @@ export type {
   FanoutSourceOptions,
   ForwardedTrack,
   ForwardedTrackStats,
+  LinkedConnection,
   MediaKind,
   NackMode,
   NackOptions,
+  NegotiatedSender,
   ReportScheduler,
   ReportTarget,
   SourceCodec,
@@ -20,7 +23,6 @@ export { createFanoutSource } from "./fanoutSource.js";
 export { createReportScheduler, TICK_MS } from "./reportScheduler.js";
 export { systemClock, ManualClock } from "./clock.js";
 export { stripNackFeedback } from "./sdpPolicy.js";
-export { assertWeriftSeams, findSeamProblems, installedWeriftVersion, WERIFT_VERSION_VERIFIED } from "./weriftSeam.js";
 export { PacketHistory } from "./history.js";
 export { MAX_NACK_SEQS_PER_PACKET, DEFAULT_RTT_MS, MIN_RESEND_INTERVAL_MS } from "./nackResponder.js";
 export { unknownSsrcReason } from "./rtcpTap.js";

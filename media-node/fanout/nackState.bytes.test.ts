@@ -1,6 +1,6 @@
 /**
  * Measures what NACK state costs per viewer, from the V8 heap (after GC), with viewers that
- * are "connected" to a stand-in transport so packets flow through the real forwarding code:
+ * are linked to a stand-in connection so packets flow through the real forwarding code:
  * 200 viewers, 600 packets of 1100 bytes each, and one NACK per viewer (so the lazily
  * allocated de-dup table exists). `shared` must stay under 1 KB per viewer whatever
  * historyPackets is; `perViewer` grows with it (the baseline the shared history beats).
@@ -9,12 +9,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { GenericNack, RTCRtpSender, RtcpTransportLayerFeedback, RtpHeader, RtpPacket, type RTCPeerConnection, type RTCRtpTransceiver } from "werift";
+import { GenericNack, RTCRtpSender, RtcpTransportLayerFeedback, RtpHeader, RtpPacket } from "werift";
 import { createMetrics } from "../observe/metrics.js";
 import { ManualClock } from "./clock.js";
 import { createFanoutSource } from "./fanoutSource.js";
 import { createReportScheduler } from "./reportScheduler.js";
-import type { NackMode } from "./types.js";
+import type { LinkedConnection, NackMode, NegotiatedSender } from "./types.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -23,23 +23,28 @@ const VIEWERS = 500;
 const PACKETS = 600;
 const PAYLOAD = 1100;
 
-const lastSeqSent = new WeakMap<RTCRtpSender, number>();
+/** A viewer as the handoff leaves it: what its sender was negotiated with, and its connection. */
+interface FakeViewer {
+  sender: RTCRtpSender;
+  negotiated: NegotiatedSender;
+  connection: LinkedConnection;
+  lastSeqSent: number;
+}
 
-function fakeConnectedSender(): RTCRtpSender {
+function fakeLinkedViewer(): FakeViewer {
   const sender = new RTCRtpSender("video");
-  const internals = sender as unknown as Record<string, unknown>;
-  internals.codec = { payloadType: 96, clockRate: 90000, mimeType: "video/VP8" };
-  internals.dtlsTransport = {
-    state: "connected",
-    transportSequenceNumber: 0,
-    sendRtp: async (_payload: Buffer, header: RtpHeader) => {
-      lastSeqSent.set(sender, header.sequenceNumber);
-      return 0;
+  const viewer: FakeViewer = {
+    sender,
+    negotiated: { ssrc: sender.ssrc, rtxSsrc: sender.rtxSsrc, payloadType: 96, clockRate: 90000, mimeType: "video/VP8", rtxPayloadType: undefined, mid: undefined, cname: undefined, headerExtensions: [] },
+    connection: {
+      isClosed: false,
+      sendRtp: (header) => void (viewer.lastSeqSent = header.sequenceNumber),
+      sendRtcp: () => undefined,
+      nextTransportSeq: () => 0,
     },
-    sendRtcp: async () => 0,
-    onRtcp: { subscribe: () => ({ unSubscribe: () => undefined }) },
+    lastSeqSent: -1,
   };
-  return sender;
+  return viewer;
 }
 
 /** Let pending send promises settle first, so they are not counted as viewer state. */
@@ -65,17 +70,21 @@ async function measure(mode: NackMode, historyPackets: number): Promise<number> 
     requestKeyframe: () => undefined,
     clock,
   });
-  const senders = Array.from({ length: VIEWERS }, fakeConnectedSender);
-  const pc = { getSenders: () => [] } as unknown as RTCPeerConnection;
+  const viewers = Array.from({ length: VIEWERS }, fakeLinkedViewer);
   // the source's own packets exist whatever the viewers do: push them before the baseline
   const packets = Array.from({ length: PACKETS }, (_, i) => new RtpPacket(new RtpHeader({ sequenceNumber: i, timestamp: i * 3000, payloadType: 96 }), Buffer.alloc(PAYLOAD, i)));
   const before = await heapUsed();
-  const tracks = senders.map((sender, i) => source.attach({ id: `v${i}`, pc, transceiver: {} as RTCRtpTransceiver, sender }));
+  const tracks = viewers.map((viewer, i) => {
+    const track = source.attach({ id: `v${i}`, sender: viewer.sender });
+    track.linkTo!(viewer.connection, viewer.negotiated);
+    return track;
+  });
   for (const p of packets) source.push(p);
-  for (const sender of senders) {
-    const nack = new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc: sender.ssrc, lost: [(lastSeqSent.get(sender)! - 10) & 0xffff] }) });
-    sender.handleRtcpPacket(nack);
-  }
+  tracks.forEach((track, i) => {
+    const viewer = viewers[i]!;
+    const nack = new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc: viewer.sender.ssrc, lost: [(viewer.lastSeqSent - 10) & 0xffff] }) });
+    track.receiveRtcp!(nack);
+  });
   const after = await heapUsed();
   const perViewer = (after - before) / VIEWERS;
   assert.equal(tracks.length, VIEWERS);

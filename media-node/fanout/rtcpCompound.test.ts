@@ -1,7 +1,12 @@
+/**
+ * Bounded compound RTCP parsing without touching werift: werift's own parser still misreads a
+ * NACK followed by another packet (the bug this works around), parseRtcpCompound reads it
+ * right, and each caller counts its own truncations (nothing is shared across the process).
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { GenericNack, RtcpPacketConverter, RtcpRrPacket, RtcpTransportLayerFeedback } from "werift";
-import { installRtcpCompoundBounds, splitCompound } from "./rtcpCompound.js";
+import { parseRtcpCompound, splitCompound } from "./rtcpCompound.js";
 
 function compoundNackThenRr(): Buffer {
   const nack = new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc: 2, lost: [100] }) }).serialize();
@@ -14,24 +19,30 @@ function lostOf(packets: unknown[]): number[] {
   return (nack.feedback as GenericNack).lost;
 }
 
-// werift's own parser, taken before any test here installs the bounds (installing is once per process)
-const converter = RtcpPacketConverter as unknown as { deSerialize(d: Buffer): unknown[] } & Record<symbol, unknown>;
-const boundsInstalledAtLoad = converter[Symbol.for("mediafleet.rtcpCompoundBounds")] === true;
-const weriftDeSerialize = converter.deSerialize;
+const weriftParser = RtcpPacketConverter.deSerialize;
 
-test("werift's own parser reads a NACK past its end when another packet follows (the bug this module fixes)", () => {
-  assert.equal(boundsInstalledAtLoad, false, "the bounds were installed before this file loaded: werift's own parser cannot be tested here");
+test("werift's own parser reads a NACK past its end when another packet follows (the bug this module works around)", () => {
   // If this starts failing, werift fixed compound parsing and rtcpCompound.ts can go.
-  assert.ok(lostOf(weriftDeSerialize.call(RtcpPacketConverter, compoundNackThenRr())).length > 1);
+  assert.ok(lostOf(RtcpPacketConverter.deSerialize(compoundNackThenRr())).length > 1);
 });
 
-test("with the bounds installed, a compound NACK + RR yields exactly the NACKed sequence number and the RRs", () => {
+test("parseRtcpCompound on a compound NACK + RR -> exactly the NACKed sequence number and the RRs; werift's parser is left as it was", () => {
   let truncated = 0;
-  installRtcpCompoundBounds(() => truncated++);
-  const packets = RtcpPacketConverter.deSerialize(compoundNackThenRr());
+  const packets = parseRtcpCompound(compoundNackThenRr(), () => truncated++);
   assert.deepEqual(lostOf(packets), [100]);
   assert.equal(packets.filter((p) => p instanceof RtcpRrPacket).length, 2);
   assert.equal(truncated, 0);
+  assert.equal(RtcpPacketConverter.deSerialize, weriftParser, "no patch: every other werift user in the process keeps werift's parser");
+});
+
+test("two nodes' links in one process -> each counts its own truncated datagrams", () => {
+  const data = compoundNackThenRr();
+  const counts = { a: 0, b: 0 };
+  parseRtcpCompound(data.subarray(0, data.length - 2), () => counts.a++);
+  parseRtcpCompound(data, () => counts.b++);
+  parseRtcpCompound(data.subarray(0, 6), () => counts.b++);
+  parseRtcpCompound(data.subarray(0, data.length - 2), () => counts.a++);
+  assert.deepEqual(counts, { a: 2, b: 1 });
 });
 
 test("splitCompound drops a packet whose length runs past the datagram and counts it", () => {

@@ -1,5 +1,5 @@
 /**
- * Bounds each packet of a compound RTCP datagram before werift parses it.
+ * Parses a compound RTCP datagram packet by packet, each bounded by its own length field.
  *
  * werift 0.25.2's `RtcpPacketConverter.deSerialize` hands every packet parser the REST of the
  * compound datagram (`data.subarray(pos)`) instead of that packet's own `length` words. A
@@ -9,15 +9,14 @@
  * numbers per NACK, 93 % of them not real (counted as misses), while werift peers, which do
  * not compound feedback, never show it.
  *
- * The wrap splits the compound by each header's length field and calls werift's own parser
- * once per packet, so werift still does all the parsing. A packet whose length runs past the
- * datagram is counted and dropped with the rest of the datagram. Installed once per process.
+ * So the node never calls werift's parser on a compound: `parseRtcpCompound` splits it by each
+ * header's length and calls werift's own (exported) parser once per packet, so werift still
+ * does all the parsing. A packet whose length runs past the datagram is reported to the
+ * caller's `onTruncated` and dropped with the rest of the datagram. Nothing is patched: every
+ * other werift user in the process (test clients included) keeps werift's parser as it is, and
+ * each caller counts its own truncations (rtcpCompound.test.ts: two links, two counts).
  */
-import { RtcpPacketConverter } from "werift";
-
-type Deserialize = (data: Buffer) => unknown[];
-const converter = RtcpPacketConverter as unknown as { deSerialize: Deserialize; [key: symbol]: unknown };
-const INSTALLED = Symbol.for("mediafleet.rtcpCompoundBounds");
+import { RtcpPacketConverter, type RtcpPacket } from "werift";
 
 export function splitCompound(data: Buffer, onTruncated: () => void): Buffer[] {
   const packets: Buffer[] = [];
@@ -35,16 +34,9 @@ export function splitCompound(data: Buffer, onTruncated: () => void): Buffer[] {
   return packets;
 }
 
-export function installRtcpCompoundBounds(onTruncated: () => void = () => undefined): void {
-  if (typeof converter.deSerialize !== "function") {
-    throw new Error("werift changed: RtcpPacketConverter.deSerialize is gone; re-check compound RTCP parsing before running the media node");
-  }
-  if (converter[INSTALLED]) return;
-  const original = converter.deSerialize;
-  converter.deSerialize = function boundedDeSerialize(data: Buffer): unknown[] {
-    const out: unknown[] = [];
-    for (const packet of splitCompound(data, onTruncated)) out.push(...original.call(this, packet));
-    return out;
-  };
-  converter[INSTALLED] = true;
+/** The packets of a compound RTCP datagram (already decrypted), each parsed within its own bounds. */
+export function parseRtcpCompound(data: Buffer, onTruncated: () => void): RtcpPacket[] {
+  const out: RtcpPacket[] = [];
+  for (const packet of splitCompound(data, onTruncated)) out.push(...RtcpPacketConverter.deSerialize(packet));
+  return out;
 }

@@ -6,9 +6,11 @@
  * `shared` mode, from a copying history per viewer in `perViewer` mode (the werift/pion model,
  * kept as the baseline), and not at all in `off` mode.
  */
-import type { RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver, RtcpPacket, RtpPacket } from "werift";
+import type { RTCRtpSender, RtcpPacket, RtpPacket } from "werift";
 import type { NackMode } from "../config/types.js";
 import type { MediaNodeMetrics } from "../observe/metrics.js";
+import type { NegotiatedSender } from "../werift/types.js";
+import type { RtpHeaderFields } from "./srtp/rtpHeaderWriter.js";
 
 export type { NackMode };
 export type MediaKind = "video" | "audio";
@@ -52,12 +54,14 @@ export interface FanoutSourceOptions {
   clock?: Clock;
 }
 
-/** What the session layer hands over for one viewer's outgoing track. */
+/**
+ * What the session layer hands over for one viewer's outgoing track when it negotiates. The lean
+ * path sends nothing until the connection is handed over (`ForwardedTrack.linkTo`); only
+ * werift's stock path (session/stock-fanout.ts) sends through `sender`.
+ */
 export interface ViewerBinding {
   id: string;
-  pc: RTCPeerConnection;
-  transceiver: RTCRtpTransceiver;
-  /** transceiver.sender; must have NO track attached (the lean path replaces sender.sendRtp). */
+  /** The viewer's werift sender for this track, with NO track attached. */
   sender: RTCRtpSender;
 }
 
@@ -75,27 +79,29 @@ export interface ForwardedTrackStats {
 }
 
 /**
- * A viewer's connection once werift has handed it over (session/viewer-link.ts): SRTP out,
- * SRTCP out, one transport-wide sequence counter. RTCP in arrives through `receiveRtcp`.
+ * A viewer's connection once werift has handed it over (session/viewer-link.ts): RTP out
+ * (protected there, one SRTP context per connection), RTCP out, one transport-wide sequence
+ * counter. RTCP in arrives through `ForwardedTrack.receiveRtcp`.
  */
 export interface LinkedConnection {
   readonly isClosed: boolean;
-  sendSrtp(packet: Buffer): void;
+  /** Protect and send; the payload is read during the call, never kept or mutated. */
+  sendRtp(header: RtpHeaderFields, payload: Uint8Array): void;
   sendRtcp(packets: { serialize(): Buffer }[]): void;
   nextTransportSeq(): number;
 }
+
+export type { NegotiatedSender };
 
 export interface ForwardedTrack {
   readonly id: string;
   readonly closed: boolean;
   /**
-   * Stop using werift's sender and transport: snapshot what the header needs, send through
-   * `connection` from now on, and drop every reference into the peer connection. False when
-   * this track cannot (not connected yet, or werift's stock path): the session keeps werift.
+   * The connection is up and handed over: send through `connection` with what `sender` was
+   * negotiated with. Until then the lean path sends nothing. Absent on werift's stock path,
+   * which keeps werift's peer connection for the session's life.
    */
-  linkTo?(connection: LinkedConnection): boolean;
-  /** Whether linkTo would succeed now (checked for every track before the connection is taken). */
-  canLink?(): boolean;
+  linkTo?(connection: LinkedConnection, sender: NegotiatedSender): void;
   /** RTCP from a linked connection; true when it was about this track's SSRCs. */
   receiveRtcp?(packet: RtcpPacket): boolean;
   stats(): ForwardedTrackStats;

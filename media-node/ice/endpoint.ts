@@ -15,7 +15,7 @@
  * of the shared socket (types.ts documents which peer-connection options the endpoint owns).
  * Peer connections created any other way keep werift's behaviour, socket per connection.
  * `startIceEndpoint` refuses to start (WeriftSeamError) when the installed werift no longer has
- * the shape weriftSeam.ts hooks, and proves the whole path with one real gather on the socket.
+ * the shape media-node/werift/ice.ts hooks, and proves the whole path with one real gather on the socket.
  */
 import { networkInterfaces } from "node:os";
 import { isIP } from "node:net";
@@ -26,17 +26,17 @@ import { SharedMdnsResolver } from "./mdns.js";
 import { acceptCandidateLine, candidateAddress, prepareRemoteSdp } from "./sdpCandidates.js";
 import type { IceEndpoint, IceEndpointOptions, IceEndpointStats, PrepareRemoteSdpResult } from "./types.js";
 import { UdpMux } from "./udpMux.js";
-import { type AgentPolicy, type SeamAgent, type SeamCandidate, WeriftSeamError, installWeriftSeam, policyMarker } from "./weriftSeam.js";
+import { ICE_SEAM, WeriftSeamError, installIceSeam, policyMarker, type AgentPolicy, type IceAgentView, type RemoteCandidate } from "../werift/index.js";
 
 export type { IceEndpoint, IceEndpointOptions, IceEventSink, MdnsMode, DropReason, CandidatePath, IceEndpointStats } from "./types.js";
-export { WeriftSeamError } from "./weriftSeam.js";
+export { WeriftSeamError } from "../werift/index.js";
 
 export const DEFAULT_ICE_UDP_PORT = 8118;
 const SELF_TEST_TIMEOUT_MS = 5000;
 
 export async function startIceEndpoint(opts: IceEndpointOptions): Promise<IceEndpoint> {
   validateOptions(opts);
-  installWeriftSeam();
+  installIceSeam();
   const hosts = advertisedHosts(opts, isIP(opts.host) === 6 ? 6 : 4);
   const events = new IceEvents(opts.events);
   const mux = await UdpMux.open(opts.host, opts.port, (reason) => events.datagramDropped(reason));
@@ -54,8 +54,8 @@ export async function startIceEndpoint(opts: IceEndpointOptions): Promise<IceEnd
 
 class MuxedIceEndpoint implements IceEndpoint {
   private readonly resolver: SharedMdnsResolver | undefined;
-  private readonly gates = new WeakMap<SeamAgent, CandidateGate>();
-  private readonly watched = new WeakSet<SeamAgent>();
+  private readonly gates = new WeakMap<IceAgentView, CandidateGate>();
+  private readonly watched = new WeakSet<IceAgentView>();
   private readonly policy: AgentPolicy;
   private closed = false;
 
@@ -122,56 +122,55 @@ class MuxedIceEndpoint implements IceEndpoint {
     await Promise.all([this.mux.close(), this.resolver?.close()]);
   }
 
-  private attachTransport(agent: SeamAgent, useIpv4: boolean) {
+  private attachTransport(agent: IceAgentView, useIpv4: boolean) {
     if ((useIpv4 ? 4 : 6) !== this.mux.family) throw new Error(`ice: no IPv${useIpv4 ? 4 : 6} host candidate on a udp${this.mux.family} socket`);
     if (!this.watched.has(agent)) {
       this.watched.add(agent);
-      agent.stateChanged.subscribe((state) => {
-        if (state !== "connected") return;
-        const path = selectedPathFor(agent.nominated?.remoteCandidate.type ?? "");
+      agent.onConnected((remoteCandidateType) => {
+        const path = selectedPathFor(remoteCandidateType);
         if (path) this.events.candidatePath(path);
       });
     }
-    return this.mux.attach(agent, { localUfrag: () => agent.localUsername, remoteUfrag: () => agent.remoteUsername });
+    return this.mux.attach(agent, { localUfrag: () => agent.localUfrag(), remoteUfrag: () => agent.remoteUfrag() });
   }
 
-  private async addRemoteCandidate(agent: SeamAgent, candidate: SeamCandidate | undefined, forward: (c: SeamCandidate | undefined) => Promise<void>): Promise<void> {
+  private async addRemoteCandidate(agent: IceAgentView, candidate: RemoteCandidate | undefined, forward: (host?: string) => Promise<string>): Promise<void> {
     let gate = this.gates.get(agent);
     if (!gate) this.gates.set(agent, (gate = new CandidateGate()));
     // everything up to the first await runs in werift's call order (werift does not await us)
-    if (!candidate) return this.settleEnd(gate.endOfCandidates(), forward);
+    if (!candidate) return this.settleEnd(gate.endOfCandidates(), agent);
     const action = actionFor(candidate.host, this.opts.mdnsMode);
     if (action === "ignore") return this.events.candidatePath("mdnsIgnored");
     if (action === "pass") {
       if (isIP(candidate.host) === this.mux.family) gate.candidateUsable();
-      return forward(candidate);
+      await forward();
+      return;
     }
     gate.lookupStarted();
     let resolved = false;
     try {
       if (action === "resolveShared" && this.resolver) {
-        candidate.host = await this.resolver.resolve(candidate.host);
+        const host = await this.resolver.resolve(candidate.host);
         resolved = true;
         this.events.candidatePath("mdnsResolved");
-        await forward(candidate);
+        await forward(host);
       } else {
-        // perConnection: werift resolves with its own multicast socket (and rewrites candidate.host)
+        // perConnection: werift resolves with its own multicast socket (and rewrites its candidate's host)
         this.events.mdnsQuery("perConnection");
-        await forward(candidate);
-        resolved = isIP(candidate.host) !== 0;
+        resolved = isIP(await forward()) !== 0;
         this.events.candidatePath(resolved ? "mdnsResolved" : "mdnsUnresolved");
       }
     } catch {
       if (!resolved) this.events.candidatePath("mdnsUnresolved");
     } finally {
       const decision = gate.lookupFinished(resolved);
-      if (decision) await this.settleEnd(decision, forward);
+      if (decision) await this.settleEnd(decision, agent);
     }
   }
 
   /** end-of-candidates reaches werift only once no lookup is running and something usable arrived. */
-  private async settleEnd(decision: "pass" | "defer" | "withhold", forward: (c: undefined) => Promise<void>): Promise<void> {
-    if (decision === "pass") return forward(undefined);
+  private async settleEnd(decision: "pass" | "defer" | "withhold", agent: IceAgentView): Promise<void> {
+    if (decision === "pass") return agent.endOfCandidates();
     if (decision === "withhold") this.events.candidatePath("endOfCandidatesWithheld");
   }
 }
@@ -230,5 +229,5 @@ async function selfTest(endpoint: MuxedIceEndpoint): Promise<void> {
   }
   const after = endpoint.stats();
   if (after.sessions !== 0 || after.demuxEntries !== 0) problems.push(`closing a peer connection left ${after.sessions} sessions / ${after.demuxEntries} demux entries`);
-  if (problems.length > 0) throw new WeriftSeamError(problems);
+  if (problems.length > 0) throw new WeriftSeamError([{ seam: ICE_SEAM, problems }]);
 }

@@ -5,8 +5,7 @@
  */
 import type { RTCPeerConnection, RTCPeerConnectionConfig } from "werift";
 import type { IceEndpoint } from "../ice/endpoint.js";
-import { useNativeX25519 } from "./dtls-crypto.js";
-import { startDtlsClientsEarly } from "./dtls-early-start.js";
+import { startDtlsClientsEarly, useNativeX25519 } from "../werift/index.js";
 
 export interface PeerFactory {
   /** The shared ICE UDP port. */
@@ -16,7 +15,7 @@ export interface PeerFactory {
   prepareRemoteSdp(sdp: string): string;
   /** Whether a trickled remote candidate line should be given to werift. */
   acceptRemoteCandidate(line: string): boolean;
-  /** Called once werift knows the remote description, before ICE starts (dtls-early-start.ts). */
+  /** Called once werift knows the remote description, before ICE starts (werift/dtls-early-start.ts). */
   beforeConnect(pc: RTCPeerConnection): void;
   close(): Promise<void>;
 }
@@ -32,7 +31,7 @@ export function peerFactoryFromIce(ice: IceEndpoint, options: PeerFactoryOptions
   const earlyDtlsStart = options.earlyDtlsStart ?? true;
   const census = options.census;
   const collected = census && new FinalizationRegistry<undefined>(() => census.dec());
-  // DTLS handshakes of every session: X25519 in OpenSSL instead of tweetnacl on the event loop (dtls-crypto.ts)
+  // DTLS handshakes of every session: X25519 in OpenSSL instead of tweetnacl on the event loop (werift/x25519.ts)
   useNativeX25519();
   return {
     port: ice.port,

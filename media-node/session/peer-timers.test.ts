@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RTCPeerConnection, type RTCPeerConnection as Peer } from "werift";
 import { startIceEndpoint } from "../ice/endpoint.js";
-import { closePeer } from "./close-notify.js";
+import { closePeer } from "../werift/index.js";
 import { answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
 import { peerFactoryFromIce } from "./peer-factory.js";
 import { peerConnected } from "../../test/support/peer-state.js";

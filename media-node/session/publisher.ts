@@ -13,8 +13,7 @@ import type { SessionContext } from "./context.js";
 import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer, startWatchdog } from "./negotiate.js";
 import type { MediaPath, PublisherHandle } from "./path.js";
 import { assertUsableOffer } from "./sdp-offer.js";
-import { closePeer } from "./close-notify.js";
-import { boundNackLoop } from "./nack-loop.js";
+import { boundNackLoop, closePeer } from "../werift/index.js";
 import type { WebrtcSession } from "./types.js";
 
 export class PublisherSession implements WebrtcSession, PublisherHandle {
@@ -48,9 +47,7 @@ export class PublisherSession implements WebrtcSession, PublisherHandle {
       await applyRemoteOffer(pc, this.ctx.peers, offer);
       const receiving = pc.getTransceivers().filter((t) => this.prepareTransceiver(t));
       // werift's receiver NACK loop would otherwise tick every 5 ms forever after the first repaired gap
-      for (const transceiver of receiving) {
-        if (!boundNackLoop(transceiver.receiver)) this.ctx.logger.warn({ session: this.id }, "werift NackHandler changed shape; receive NACK loop left unbounded");
-      }
+      for (const transceiver of receiving) boundNackLoop(transceiver.receiver);
       const answer = await answerWithCandidates(pc);
       for (const transceiver of receiving) {
         const codec = transceiver.codecs[0];

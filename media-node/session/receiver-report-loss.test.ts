@@ -1,15 +1,15 @@
 /**
  * A viewer's receiver reports reach its forwarded track's `stats().fractionLost` on every
- * route RTCP takes: on the lean path werift's router while werift still owns the connection
- * (it calls the sender's handleRtcpPacket, which the lean path replaced) and the linked
- * connection (`receiveRtcp`); on werift's stock path the sender's public onRtcp. No sockets:
- * a bare werift sender stands in for a negotiated one.
+ * route RTCP takes: on the lean path the linked connection (`receiveRtcp`, the only route:
+ * the track sends nothing before its connection is handed over); on werift's stock path the
+ * sender's public onRtcp, fed by werift's router (`handleRtcpPacket`). No sockets: a bare
+ * werift sender stands in for a negotiated one, a stub for the linked connection.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RTCRtpSender, RtcpReceiverInfo, RtcpRrPacket, type RTCPeerConnection, type RTCRtpTransceiver, type RtcpPacket } from "werift";
+import { RTCRtpSender, RtcpReceiverInfo, RtcpRrPacket, type RtcpPacket } from "werift";
 import { createFanoutSource, createReportScheduler, ManualClock } from "../fanout/index.js";
-import type { FanoutSourceOptions } from "../fanout/types.js";
+import type { FanoutSourceOptions, LinkedConnection, NegotiatedSender } from "../fanout/types.js";
 import { createMetrics } from "../observe/metrics.js";
 import { createStockFanoutSource } from "./stock-fanout.js";
 
@@ -21,7 +21,10 @@ const rr = (...blocks: Array<[ssrc: number, fraction: number]>) =>
   });
 
 /** What werift's RtpRouter does with a viewer's RTCP: hand it to the sender it names. */
-const routeByWerift = (sender: RTCRtpSender, packet: RtcpPacket) => (sender as unknown as { handleRtcpPacket(p: RtcpPacket): void }).handleRtcpPacket(packet);
+const routeByWerift = (sender: RTCRtpSender, packet: RtcpPacket) => sender.handleRtcpPacket(packet);
+
+const linked: LinkedConnection = { isClosed: false, sendRtp: () => undefined, sendRtcp: () => undefined, nextTransportSeq: () => 0 };
+const negotiated = (ssrc: number): NegotiatedSender => ({ ssrc, rtxSsrc: ssrc + 1, payloadType: 96, clockRate: 90000, mimeType: "video/VP8", rtxPayloadType: undefined, mid: "0", cname: "c", headerExtensions: [] });
 
 function fanoutOptions(t: { after(fn: () => void): void }): FanoutSourceOptions {
   const clock = new ManualClock();
@@ -39,16 +42,18 @@ function fanoutOptions(t: { after(fn: () => void): void }): FanoutSourceOptions 
   };
 }
 
-const binding = (sender: RTCRtpSender) => ({ id: "v1", pc: {} as RTCPeerConnection, transceiver: {} as RTCRtpTransceiver, sender });
+const binding = (sender: RTCRtpSender) => ({ id: "v1", sender });
 
-test("lean track: no report yet -> undefined; RR via werift's router, then via the link -> latest fraction", (t) => {
+test("lean track: before the handoff nothing is read; once linked, RR via the link -> latest fraction", (t) => {
   const source = createFanoutSource(fanoutOptions(t));
   t.after(() => source.close());
   const sender = new RTCRtpSender("video");
   const track = source.attach(binding(sender));
+  assert.equal(track.receiveRtcp!(rr([sender.ssrc, 64])), false, "not linked yet: no sender to report on");
   assert.equal(track.stats().fractionLost, undefined, "no report is not the same as no loss");
 
-  routeByWerift(sender, rr([sender.ssrc, 64]));
+  track.linkTo!(linked, negotiated(sender.ssrc));
+  assert.equal(track.receiveRtcp!(rr([sender.ssrc, 64])), true);
   assert.equal(track.stats().fractionLost, 0.25);
 
   assert.equal(track.receiveRtcp!(rr([sender.ssrc, 0])), true);

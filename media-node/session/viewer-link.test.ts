@@ -1,23 +1,28 @@
 /**
  * ViewerLink over real loopback UDP: a node-side peer from the session factory (shared ICE
- * port) and a werift viewer connect; the link takes the connection over and werift's peer is
- * closed. Then: consent checks are answered with a valid MESSAGE-INTEGRITY and the sender's
- * address, a check with a wrong password is counted and not answered, the viewer's RTCP
- * reaches the link decrypted and parsed, a STUN nomination moves where media goes, a forged
- * DTLS alert is counted while the viewer's own sealed close_notify ends the link, and
- * close() ends with an encrypted close_notify there (that werift and Chromium viewers act on
- * it is covered by test/integration/shutdown.test.ts and the browser tests).
+ * port) and a werift viewer connect; the werift boundary hands the connection over as plain
+ * data, the link takes it and werift's peer is closed. Then, with only the link's own crypto:
+ * RTP and a sender report it protects are decrypted by the werift viewer, consent checks are
+ * answered with a valid MESSAGE-INTEGRITY and the sender's address, a check with a wrong
+ * password is counted and not answered, the viewer's RTCP reaches the link decrypted and parsed
+ * (a truncated compound counted), a STUN nomination moves where media goes, a forged DTLS alert
+ * is counted while the viewer's own sealed close_notify ends the link, and close() ends with
+ * an encrypted close_notify there (that werift and Chromium viewers act on it is covered by
+ * test/integration/shutdown.test.ts and the browser tests).
  */
 import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
-import { Message, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, parseMessage, type RtcpPacket } from "werift";
+import { GenericNack, Message, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtcpSenderInfo, RtcpSrPacket, RtcpTransportLayerFeedback, parseMessage, type RtcpPacket, type RtpPacket } from "werift";
+import { createSrtcpProtector } from "../fanout/srtp/srtcp.js";
 import { startIceEndpoint } from "../ice/endpoint.js";
-import { closeNotifyRecord } from "./close-notify.js";
+import { handOffViewer } from "../werift/index.js";
+import { closeNotifyRecord } from "./dtls-record.js";
 import { answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
 import { peerFactoryFromIce } from "./peer-factory.js";
-import { ViewerLink, viewerLinkProblems } from "./viewer-link.js";
+import { ViewerLink } from "./viewer-link.js";
 import { poll } from "../../test/support/poll.js";
 
 /** State here is in-process: look often. */
@@ -28,7 +33,11 @@ function bindLoopback(): Promise<Socket> {
   return new Promise((resolve) => socket.bind(0, "127.0.0.1", () => resolve(socket)));
 }
 
-test("a linked viewer: consent answered, RTCP read, nominations followed, close_notify at the end", { timeout: 30_000 }, async (t) => {
+/** An ICE attribute of a session description (what both ends signalled). */
+const sdpValue = (sdp: string, name: string) => new RegExp(`a=${name}:(\\S+)`).exec(sdp)![1]!;
+const senderReport = (ssrc: number) => new RtcpSrPacket({ ssrc, senderInfo: new RtcpSenderInfo({ ntpTimestamp: 1n, rtpTimestamp: 2, packetCount: 3, octetCount: 4 }) });
+
+test("a linked viewer: media and reports decrypted by werift, consent answered, RTCP read, nominations followed, close_notify at the end", { timeout: 30_000 }, async (t) => {
   const ice = await startIceEndpoint({ host: "127.0.0.1", port: 0, additionalHosts: ["127.0.0.1"], ipsFromInterfaces: false, iceServers: [], mdnsMode: "off" });
   const peers = peerFactoryFromIce(ice);
   t.after(() => peers.close());
@@ -43,10 +52,16 @@ test("a linked viewer: consent answered, RTCP read, nominations followed, close_
   await viewer.setRemoteDescription({ type: "answer", sdp: await answerWithCandidates(node) });
   await poll(() => [node.connectionState, viewer.connectionState], (s) => s.every((x) => x === "connected"), 5000, "both connected", FAST);
 
-  assert.deepEqual(viewerLinkProblems(node), []);
-  const agent = (node.dtlsTransports[0] as unknown as { iceTransport: { connection: { localUsername: string; localPassword: string; remoteUsername: string } } }).iceTransport.connection;
-  const { localUsername, localPassword, remoteUsername } = agent;
-  const link = new ViewerLink(node, 0);
+  const sender = node.getTransceivers()[0]!.sender;
+  const handoff = handOffViewer(node, [sender]);
+  assert.equal(handoff.connections.length, 1, "one BUNDLE transport");
+  const connection = handoff.connections[0]!;
+  assert.equal(connection.iceLocalPassword, sdpValue(node.localDescription!.sdp, "ice-pwd"), "the password the node signalled");
+  assert.deepEqual(handoff.senders[0], { connection: 0, sender: handoff.senders[0]!.sender });
+  assert.equal(handoff.senders[0]!.sender.ssrc, sender.ssrc);
+  const localUfrag = sdpValue(node.localDescription!.sdp, "ice-ufrag");
+  const remoteUfrag = sdpValue(viewer.localDescription!.sdp, "ice-ufrag");
+  const link = new ViewerLink(connection);
   const rtcp: RtcpPacket[] = [];
   const malformed: string[] = [];
   let closedBy: string | undefined;
@@ -56,16 +71,32 @@ test("a linked viewer: consent answered, RTCP read, nominations followed, close_
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(ice.stats().sessions, 1, "werift's close left the adopted transport on the shared port");
 
+  // RTP and an SR protected by the link's own SRTP/SRTCP: the werift viewer decrypts both
+  const viewerTransport = viewer.getTransceivers()[0]!.receiver.dtlsTransport;
+  const rtpAtViewer: RtpPacket[] = [];
+  const srAtViewer: RtcpSrPacket[] = [];
+  viewerTransport.onRtp.subscribe((p) => rtpAtViewer.push(p));
+  viewerTransport.onRtcp.subscribe((p) => p instanceof RtcpSrPacket && srAtViewer.push(p));
+  const payload = randomBytes(300);
+  const header = { payloadType: 96, sequenceNumber: 7, timestamp: 1234, ssrc: sender.ssrc, marker: true, padding: false, csrc: [], extensions: [] };
+  link.sendRtp(header, payload);
+  link.sendRtcp([senderReport(sender.ssrc)]);
+  await poll(() => [rtpAtViewer.length, srAtViewer.length], ([r, s]) => r >= 1 && s >= 1, 5000, "the RTP and SR at the viewer", FAST);
+  assert.ok(rtpAtViewer[0]!.payload.equals(payload), "the viewer decrypted the link's SRTP");
+  assert.equal(rtpAtViewer[0]!.header.sequenceNumber, 7);
+  assert.equal(srAtViewer[0]!.ssrc, sender.ssrc, "the viewer decrypted the link's SRTCP");
+
   // ICE consent from a (second) address of the viewer: answered with integrity and its address
   const probe = await bindLoopback();
   t.after(() => probe.close());
   const replies: Buffer[] = [];
   probe.on("message", (data) => replies.push(data));
   const check = (password: string, nominate: boolean): Buffer => {
-    const request = new Message(1, 0).setAttribute("USERNAME", `${localUsername}:${remoteUsername}`).setAttribute("PRIORITY", 12345).setAttribute("ICE-CONTROLLING", 1n);
+    const request = new Message(1, 0).setAttribute("USERNAME", `${localUfrag}:${remoteUfrag}`).setAttribute("PRIORITY", 12345).setAttribute("ICE-CONTROLLING", 1n);
     if (nominate) request.setAttribute("USE-CANDIDATE", null);
     return request.addMessageIntegrity(Buffer.from(password, "utf8")).addFingerprint().bytes;
   };
+  const localPassword = connection.iceLocalPassword;
   probe.send(check("not-the-password-at-all", false), ice.port, "127.0.0.1");
   await poll(() => malformed, (m) => m.includes("stun:bad_integrity"), 5000, "the forged check to be counted", FAST);
   assert.equal(replies.length, 0, "a check with the wrong password gets no answer");
@@ -83,10 +114,23 @@ test("a linked viewer: consent answered, RTCP read, nominations followed, close_
   const pli = rtcp.find((p) => p instanceof RtcpPayloadSpecificFeedback) as RtcpPayloadSpecificFeedback;
   assert.equal((pli.feedback as PictureLossIndication).mediaSsrc, 0x1234abcd);
 
+  // a compound whose second packet runs past the datagram, sealed as the viewer would: the NACK
+  // before it is read within its own length, the rest is counted as truncated
+  const asViewer = createSrtcpProtector(
+    { profile: connection.srtp.profile, masterKey: connection.srtp.remoteMasterKey, masterSalt: connection.srtp.remoteMasterSalt },
+    { profile: connection.srtp.profile, masterKey: connection.srtp.localMasterKey, masterSalt: connection.srtp.localMasterSalt },
+  );
+  const nack = new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 5, mediaSourceSsrc: sender.ssrc, lost: [42] }) }).serialize();
+  const cut = senderReport(5).serialize().subarray(0, 12);
+  probe.send(asViewer.protect(Buffer.concat([nack, cut])), ice.port, "127.0.0.1");
+  await poll(() => malformed, (m) => m.includes("rtcp:truncated"), 5000, "the truncated compound to be counted", FAST);
+  const nacks = rtcp.filter((p) => p instanceof RtcpTransportLayerFeedback);
+  assert.deepEqual(nacks.map((p) => (p.feedback as GenericNack).lost), [[42]], "the NACK before it, read within its own length");
+
   // a nomination from the probe's address moves media there
   probe.send(check(localPassword, true), ice.port, "127.0.0.1");
   await poll(() => replies.length, (n) => n === 2, 5000, "a second answer", FAST);
-  link.sendSrtp(Buffer.from([0x80, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xaa]));
+  link.sendRtp({ ...header, sequenceNumber: 8 }, payload);
   await poll(() => replies.length, (n) => n === 3, 5000, "media at the nominated address", FAST);
   assert.equal(replies[2]![0], 0x80, "the datagram sent after the nomination went to the probe");
 
@@ -94,9 +138,10 @@ test("a linked viewer: consent answered, RTCP read, nominations followed, close_
   probe.send(Buffer.from([21, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 26, ...Buffer.alloc(26, 7)]), ice.port, "127.0.0.1");
   await poll(() => malformed, (m) => m.includes("dtls:alert_unauthenticated"), 5000, "the forged alert to be counted", FAST);
   assert.equal(closedBy, undefined, "a forged alert ends nothing");
-  const viewerSocket = (viewer.dtlsTransports[0] as unknown as { dtls: { dtls: { version: { major: number; minor: number }; epoch: number; recordSequenceNumber: number }; cipher: { sessionType: unknown; cipher: { encrypt(t: unknown, d: Buffer, h: object): Buffer } } } }).dtls;
-  const sealed = closeNotifyRecord({ ...viewerSocket.dtls, sequenceNumber: viewerSocket.dtls.recordSequenceNumber + 100, encrypt: (d, h) => viewerSocket.cipher.cipher.encrypt(viewerSocket.cipher.sessionType, d, h) });
-  probe.send(sealed, ice.port, "127.0.0.1");
+  // the viewer's side of the association: what the node reads with, the viewer writes with
+  const { dtls } = connection;
+  const viewerRecords = { ...dtls, writeKey: dtls.readKey, writeIv: dtls.readIv, readKey: dtls.writeKey, readIv: dtls.writeIv, sequenceNumber: dtls.sequenceNumber + 100 };
+  probe.send(closeNotifyRecord(viewerRecords), ice.port, "127.0.0.1");
   await poll(() => closedBy, (c) => c !== undefined, 5000, "the viewer's close_notify", FAST);
   assert.equal(closedBy, "viewer-close-notify");
 

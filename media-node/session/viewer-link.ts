@@ -5,25 +5,29 @@
  * say goodbye with a DTLS close_notify. werift's peer connection keeps ~150 KB per viewer for
  * that (transceivers, the ICE agent with its check list and timers, the DTLS socket with its
  * handshake state, ~56 event emitters of ~10 closures each), so the session hands the
- * connection over to this link and closes the peer connection.
+ * connection over to this link at connect and closes the peer connection.
  *
- * What is kept: the shared port's transport for the nominated pair (adopted from werift's ICE
- * agent, ice/udpMux.ts), the remote address, the local ICE password (consent answers carry
- * MESSAGE-INTEGRITY), werift's SRTCP session object (keys and index; exported API), and the
- * DTLS record cipher with its epoch and sequence number (one alert at the end). SRTP output
- * stays with the lean sender's own protector (fanout/srtp), redirected to this link's socket.
- *
- * Every werift field read here is listed in `viewerLinkProblems()`; a connection that does not
- * look as expected is simply not linked (werift keeps running it, as before this module).
+ * Everything here is the node's own, built from the plain data the werift boundary copied out
+ * (werift/types.ts HandedOverConnection): the shared port's transport of the nominated pair
+ * (adopted from werift's agent, ice/udpMux.ts), the remote address, the local ICE password
+ * (consent answers carry MESSAGE-INTEGRITY), SRTP and SRTCP protectors keyed from the DTLS-SRTP
+ * master keys (fanout/srtp), and the DTLS record state for one alert each way
+ * (dtls-record.ts). Of werift only exported classes are used: STUN `Message`/`parseMessage`
+ * and the RTCP packet classes (through fanout/rtcpCompound.ts).
  */
-import { Message, RtcpPacketConverter, parseMessage, type RTCPeerConnection, type RtcpPacket } from "werift";
+import { Message, parseMessage, type RtcpPacket } from "werift";
+import { parseRtcpCompound } from "../fanout/rtcpCompound.js";
+import { createSrtpProtector, type SrtpProtector } from "../fanout/srtp/index.js";
+import type { RtpHeaderFields } from "../fanout/srtp/rtpHeaderWriter.js";
+import { createSrtcpProtector, type SrtcpProtector } from "../fanout/srtp/srtcp.js";
+import type { LinkedConnection } from "../fanout/types.js";
 import type { AdoptedTransport, Address } from "../ice/udpMux.js";
-import { closeNotifyRecord, type CloseNotifyState } from "./close-notify.js";
+import type { DtlsRecordKeys, HandedOverConnection } from "../werift/types.js";
+import { closeNotifyRecord, CONTENT_TYPE_ALERT, openRecord } from "./dtls-record.js";
 
 const STUN_BINDING = 0x0001;
 const STUN_REQUEST = 0x0000;
 const STUN_SUCCESS = 0x0100;
-const DTLS_ALERT = 21;
 
 /** RTCP for the link's tracks (already parsed and bounded), and where unknown SSRCs are counted. */
 export interface LinkEvents {
@@ -33,85 +37,31 @@ export interface LinkEvents {
   onMalformed(kind: "stun" | "rtcp" | "dtls", reason: string): void;
 }
 
-interface SrtcpSessionView {
-  encrypt(raw: Buffer): Buffer;
-  decrypt(buf: Buffer): Buffer;
-}
-
-interface AdoptableTransport {
-  adopt(onData: (data: Buffer, addr: Address) => void): AdoptedTransport;
-}
-
-interface ConnectionView {
-  localPassword?: string;
-  nominated?: { remoteAddr?: Address; protocol?: { transport?: unknown } };
-}
-
-interface DtlsTransportView {
-  state?: string;
-  srtcp?: Partial<SrtcpSessionView>;
-  iceTransport?: { connection?: ConnectionView };
-  dtls?: {
-    connected?: boolean;
-    dtls?: { version?: { major: number; minor: number }; epoch?: number; recordSequenceNumber?: number };
-    cipher?: {
-      sessionType?: unknown;
-      cipher?: { encrypt(sessionType: unknown, data: Buffer, header: object): Buffer; decrypt(sessionType: unknown, data: Buffer, header: object): Buffer };
-    };
-  };
-}
-
-/** What is missing on a connected peer connection for it to be linked; empty when all is there. */
-export function viewerLinkProblems(pc: RTCPeerConnection): string[] {
-  const transports = pc.dtlsTransports as unknown as DtlsTransportView[];
-  if (transports.length !== 1) return [`${transports.length} DTLS transports (one BUNDLE transport expected)`];
-  const t = transports[0]!;
-  const problems: string[] = [];
-  if (t.state !== "connected") problems.push(`RTCDtlsTransport.state is ${t.state}`);
-  if (typeof t.srtcp?.encrypt !== "function" || typeof t.srtcp?.decrypt !== "function") problems.push("RTCDtlsTransport.srtcp.encrypt/decrypt");
-  const connection = t.iceTransport?.connection;
-  if (typeof connection?.localPassword !== "string") problems.push("Connection.localPassword");
-  const addr = connection?.nominated?.remoteAddr;
-  if (!Array.isArray(addr) || typeof addr[0] !== "string" || typeof addr[1] !== "number") problems.push("Connection.nominated.remoteAddr");
-  const transport = connection?.nominated?.protocol?.transport as Partial<AdoptableTransport> | undefined;
-  if (typeof transport?.adopt !== "function") problems.push("Connection.nominated.protocol.transport is not a shared-port transport");
-  const socket = t.dtls;
-  if (socket?.connected !== true) problems.push("DtlsSocket.connected");
-  if (!socket?.dtls?.version || typeof socket.dtls.epoch !== "number" || typeof socket.dtls.recordSequenceNumber !== "number") problems.push("DtlsSocket.dtls version/epoch/recordSequenceNumber");
-  if (typeof socket?.cipher?.cipher?.encrypt !== "function" || typeof socket.cipher.cipher.decrypt !== "function") problems.push("DtlsSocket.cipher.cipher.encrypt/decrypt");
-  return problems;
-}
-
-export class ViewerLink {
+export class ViewerLink implements LinkedConnection {
   private closed = false;
-  private twccSeq = 0;
+  private twccSeq: number;
   /** Where media goes: the pair the viewer nominated last (it may nominate another later). */
   private remote: Address;
   private readonly password: Buffer;
-  private readonly srtcp: SrtcpSessionView;
-  private readonly alert: CloseNotifyState;
-  /** Opens a record the viewer sealed (werift's record cipher, our side's session type). */
-  private readonly openRecord: (fragment: Buffer, header: object) => Buffer;
+  private readonly rtp: SrtpProtector;
+  private readonly rtcp: SrtcpProtector;
+  private readonly records: DtlsRecordKeys;
   private readonly out: AdoptedTransport;
   private events: LinkEvents | undefined;
   /** Last time the viewer was heard from (any datagram), for the session's timeout. */
   lastHeardMs = Date.now();
 
-  /** Take the connection over from werift (check viewerLinkProblems first). */
-  constructor(pc: RTCPeerConnection, transportSequenceNumber: number) {
-    const t = (pc.dtlsTransports as unknown as DtlsTransportView[])[0]!;
-    const connection = t.iceTransport!.connection!;
-    this.remote = [...connection.nominated!.remoteAddr!] as Address;
-    this.password = Buffer.from(connection.localPassword!, "utf8");
-    this.srtcp = t.srtcp as SrtcpSessionView;
-    const socket = t.dtls!;
-    const cipher = socket.cipher!;
-    const dtls = socket.dtls!;
-    const suite = cipher.cipher!;
-    this.alert = { version: { ...dtls.version! }, epoch: dtls.epoch!, sequenceNumber: dtls.recordSequenceNumber!, encrypt: suite.encrypt.bind(suite, cipher.sessionType) };
-    this.openRecord = suite.decrypt.bind(suite, cipher.sessionType);
-    this.twccSeq = transportSequenceNumber;
-    this.out = (connection.nominated!.protocol!.transport as AdoptableTransport).adopt((data, addr) => this.receive(data, addr));
+  /** Take the connection over (its socket is adopted from werift's agent at once). */
+  constructor(connection: HandedOverConnection) {
+    const { srtp } = connection;
+    this.remote = [connection.remote[0], connection.remote[1]];
+    this.password = Buffer.from(connection.iceLocalPassword, "utf8");
+    const local = { profile: srtp.profile, masterKey: srtp.localMasterKey, masterSalt: srtp.localMasterSalt };
+    this.rtp = createSrtpProtector(local);
+    this.rtcp = createSrtcpProtector(local, { profile: srtp.profile, masterKey: srtp.remoteMasterKey, masterSalt: srtp.remoteMasterSalt });
+    this.records = { ...connection.dtls, version: { ...connection.dtls.version } };
+    this.twccSeq = connection.transportSequenceNumber;
+    this.out = connection.socket.adopt((data, addr) => this.receive(data, addr));
   }
 
   /** Where RTCP and the end of the connection are reported (set once the tracks are bound). */
@@ -129,22 +79,24 @@ export class ViewerLink {
     return this.twccSeq;
   }
 
-  /** An SRTP packet, already protected. */
-  sendSrtp = (packet: Buffer): void => {
-    if (!this.closed) this.out.send(packet, this.remote);
-  };
+  /** Protect one RTP packet (the payload is read, never kept) and send it where media goes. */
+  sendRtp(header: RtpHeaderFields, payload: Uint8Array): void {
+    if (this.closed) return;
+    const packet = this.rtp.protect(header, payload);
+    if (packet !== undefined) this.out.send(packet, this.remote);
+  }
 
   sendRtcp(packets: { serialize(): Buffer }[]): void {
     if (this.closed) return;
     const raw = packets.length === 1 ? packets[0]!.serialize() : Buffer.concat(packets.map((p) => p.serialize()));
-    this.sendSrtp(this.srtcp.encrypt(raw));
+    this.out.send(this.rtcp.protect(raw), this.remote);
   }
 
   /** close_notify to the viewer, then free the port's entries. Idempotent. */
   close(): void {
     if (this.closed) return;
     try {
-      this.out.send(closeNotifyRecord(this.alert), this.remote);
+      this.out.send(closeNotifyRecord(this.records), this.remote);
     } catch {
       // the viewer then ends by consent expiry
     }
@@ -163,7 +115,7 @@ export class ViewerLink {
     this.lastHeardMs = Date.now();
     if (first >= 20 && first <= 63) {
       // after the handshake the only DTLS a viewer sends is an alert: it is going away
-      if (first === DTLS_ALERT) this.readAlert(data);
+      if (first === CONTENT_TYPE_ALERT) this.readAlert(data);
       else this.events?.onMalformed("dtls", "after_handshake");
       return;
     }
@@ -175,10 +127,9 @@ export class ViewerLink {
   private readAlert(data: Buffer): void {
     const length = data.length >= 13 ? data.readUInt16BE(11) : -1;
     if (length < 0 || 13 + length > data.length) return this.events?.onMalformed("dtls", "truncated");
-    const header = { type: data[0], version: data.readUInt16BE(1), epoch: data.readUInt16BE(3), sequenceNumber: data.readUIntBE(5, 6) };
     let alert: Buffer;
     try {
-      alert = this.openRecord(data.subarray(13, 13 + length), header);
+      alert = openRecord(this.records, data).plaintext;
     } catch {
       return this.events?.onMalformed("dtls", "alert_unauthenticated");
     }
@@ -188,7 +139,7 @@ export class ViewerLink {
   private readRtcp(data: Buffer): void {
     let packets: RtcpPacket[];
     try {
-      packets = RtcpPacketConverter.deSerialize(this.srtcp.decrypt(data));
+      packets = parseRtcpCompound(this.rtcp.unprotect(data), () => this.events?.onMalformed("rtcp", "truncated"));
     } catch {
       this.events?.onMalformed("rtcp", "srtcp_unreadable");
       return;

@@ -1,11 +1,13 @@
 /**
- * A WHEP viewer: a werift peer connection sending the path's source streams. Its codecs
- * are exactly the source's (payload type per viewer, as its offer chose); it ends on
- * DELETE, when ICE fails or never completes within `webrtc.sessionTimeout`, or when the
- * publisher leaves.
+ * A WHEP viewer: werift negotiates and connects it (a peer connection sending the path's source
+ * streams, codecs exactly the source's, payload type per viewer as its offer chose); once
+ * connected the werift boundary hands the connection over as plain data (werift/handoff.ts),
+ * a ViewerLink runs it and werift's peer connection is closed. It ends on DELETE, when ICE
+ * fails or never completes within `webrtc.sessionTimeout`, when a linked viewer goes silent or
+ * says goodbye, or when the publisher leaves.
  */
 import { randomUUID } from "node:crypto";
-import type { RTCPeerConnection, RTCRtpTransceiver, RtcpPacket } from "werift";
+import type { RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver, RtcpPacket } from "werift";
 import type { ForwardedTrack, MediaKind } from "../fanout/types.js";
 import { HttpError } from "../http/errors.js";
 import type { SdpFragment } from "../http/sdpfrag.js";
@@ -15,9 +17,9 @@ import type { SessionContext } from "./context.js";
 import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer, startWatchdog } from "./negotiate.js";
 import type { MediaPath, ViewerHandle } from "./path.js";
 import { assertUsableOffer } from "./sdp-offer.js";
-import { closePeer } from "./close-notify.js";
+import { closePeer, handOffViewer } from "../werift/index.js";
 import type { WebrtcSession } from "./types.js";
-import { ViewerLink, viewerLinkProblems } from "./viewer-link.js";
+import { ViewerLink } from "./viewer-link.js";
 
 /**
  * A linked viewer is ended after this long without a datagram from it, unless sessionTimeout
@@ -30,10 +32,12 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
   readonly role = "viewer";
   readonly etag = `"${randomUUID()}"`;
   private pc: RTCPeerConnection | undefined;
-  /** Set once the connection is handed over from werift (viewer-link.ts). */
-  private link: ViewerLink | undefined;
+  /** Set once the connection is handed over from werift (viewer-link.ts); one per DTLS transport (BUNDLE: one). */
+  private links: ViewerLink[] | undefined;
   private stopWatchingPc: () => void = () => undefined;
   private tracks: ForwardedTrack[] = [];
+  /** werift's sender of each track, same order: what the handoff asks about. */
+  private senders: RTCRtpSender[] = [];
   private bytesOfClosedTracks = 0;
   private connected = false;
   private readonly createdAt = Date.now();
@@ -68,7 +72,8 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
       const watch = pc.connectionStateChange.subscribe((state) => {
         if (state === "connected") {
           this.connected = true;
-          setImmediate(() => this.linkWhenReady());
+          // after werift has finished announcing the state: the peer connection is closed there
+          setImmediate(() => this.handOver());
         }
         if (state === "failed" || state === "closed") this.close(`ice-${state}`);
       });
@@ -80,12 +85,13 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
       for (const transceiver of sending) {
         const source = path.source(transceiver.kind as MediaKind);
         if (!source) continue;
-        this.tracks.push(source.fanout.attach({ id: `${this.id}:${transceiver.kind}`, pc, transceiver, sender: transceiver.sender }));
+        this.tracks.push(source.fanout.attach({ id: `${this.id}:${transceiver.kind}`, sender: transceiver.sender }));
+        this.senders.push(transceiver.sender);
       }
       this.ctx.registry.register(this);
       const linkedSilenceMs = Math.max(0, LINKED_SILENCE_MS - this.ctx.sessionTimeoutMs);
-      const lastActivity = () => (this.link ? this.link.lastHeardMs + linkedSilenceMs : this.connected ? Date.now() : this.createdAt);
-      this.stopWatchdog = startWatchdog(this.ctx.sessionTimeoutMs, lastActivity, () => this.close(this.link ? "viewer-silent" : "ice-timeout"));
+      const lastActivity = () => (this.links ? Math.max(...this.links.map((l) => l.lastHeardMs)) + linkedSilenceMs : this.connected ? Date.now() : this.createdAt);
+      this.stopWatchdog = startWatchdog(this.ctx.sessionTimeoutMs, lastActivity, () => this.close(this.links ? "viewer-silent" : "ice-timeout"));
       this.ctx.logger.info({ path: path.name, session: this.id }, "viewer started");
       // werift copies the offer's rtcp-fb lines into the answer; with NACK off none may stay.
       return nack === "off" ? stripNackFeedback(answer) : answer;
@@ -106,37 +112,39 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
   }
 
   /**
-   * Hand the connection over from werift once every track can send without it (viewer-link.ts).
-   * A connection that cannot be linked (werift's stock path, an unexpected shape) stays with
-   * werift, as before.
+   * Take the connection over from werift (werift/handoff.ts copies it out as plain data), let
+   * each track send through its link, and close werift's peer connection. werift's stock
+   * fan-out (tracks without `linkTo`, the benchmark's baseline) keeps its peer connection.
+   * A connection the handoff cannot copy ends the session, loudly: the lean tracks have no
+   * other way to send.
    */
-  private linkWhenReady(): void {
+  private handOver(): void {
     const pc = this.pc;
-    if (this.isClosed || this.link || !pc || this.tracks.length === 0) return;
-    if (!this.tracks.every((t) => t.canLink?.() === true)) return;
-    const problems = viewerLinkProblems(pc);
-    if (problems.length > 0) {
-      this.ctx.logger.debug({ path: this.path.name, session: this.id, problems }, "viewer stays on werift");
+    if (this.isClosed || this.links || !pc || this.tracks.length === 0) return;
+    if (!this.tracks.every((t) => t.linkTo !== undefined)) return;
+    const links: ViewerLink[] = [];
+    try {
+      const handoff = handOffViewer(pc, this.senders);
+      for (const connection of handoff.connections) links.push(new ViewerLink(connection));
+      handoff.senders.forEach(({ connection, sender }, i) => this.tracks[i]!.linkTo!(links[connection]!, sender));
+    } catch (error) {
+      for (const link of links) link.close();
+      this.ctx.logger.error({ path: this.path.name, session: this.id, err: error }, "viewer handoff from werift failed");
+      this.close("handoff-failed");
       return;
     }
-    const transportSeq = (pc.dtlsTransports[0] as unknown as { transportSequenceNumber?: number }).transportSequenceNumber ?? 0;
-    const link = new ViewerLink(pc, transportSeq);
-    const linked = this.tracks.map((track) => track.linkTo!(link));
-    if (linked.includes(false)) {
-      // canLink said yes a moment ago; a track left on a transport about to close would go silent
-      link.close();
-      this.close("link-failed");
-      return;
+    for (const link of links) {
+      link.listen({
+        onRtcp: (packet) => this.routeRtcp(packet),
+        onClosed: (reason) => this.close(reason),
+        onMalformed: (kind, reason) => this.ctx.metrics.malformedInput.inc({ kind, reason }),
+      });
     }
-    link.listen({
-      onRtcp: (packet) => this.routeRtcp(packet),
-      onClosed: (reason) => this.close(reason),
-      onMalformed: (kind, reason) => this.ctx.metrics.malformedInput.inc({ kind, reason }),
-    });
-    this.link = link;
+    this.links = links;
     this.pc = undefined;
+    this.senders = [];
     this.stopWatchingPc();
-    // werift sends nothing on close (no alert) and the adopted transport ignores its close()
+    // werift sends nothing on close (no alert) and the adopted transports ignore its close()
     pc.close().catch(() => undefined);
     this.ctx.metrics.viewersLinked.inc();
   }
@@ -181,10 +189,11 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
     this.path.forgetViewer(this);
     this.ctx.registry.forget(this);
     this.stopWatchingPc();
-    if (this.link) this.link.close();
+    for (const link of this.links ?? []) link.close();
     if (this.pc) closePeer(this.pc);
-    this.link = undefined;
+    this.links = undefined;
     this.pc = undefined;
+    this.senders = [];
     this.ctx.metrics.sessionsEnded.inc({ kind: "viewer", reason });
     this.ctx.logger.info({ path: this.path.name, session: this.id, reason }, "viewer ended");
   }

@@ -19,7 +19,7 @@ import { RTCPeerConnection } from "werift";
 import type { CrowdCommand, CrowdEvent, ConnectResult, ViewerReport } from "./crowdProtocol.js";
 import { installLightReceive, setLightSink } from "./lightReceiver.js";
 import { SeqCounter } from "./seqCounter.js";
-import { useNativeX25519 } from "../../media-node/session/dtls-crypto.js";
+import { useNativeX25519 } from "../../media-node/werift/x25519.js";
 
 // Browsers do their DTLS X25519 natively; werift does it in JavaScript (tweetnacl, ~1.8 ms
 // per handshake), which in a crowd of 50 joining at once is ~90 ms of the crowd's single

@@ -4,7 +4,7 @@
  * STUN server is configured, even with `iceServers: []`, so a plain test client would send a
  * DNS query and STUN traffic off the machine. Tests may only reach loopback or namespaces they
  * made; this turns the fallback off for every werift ICE agent in the process. (The media
- * node's own connections get the same treatment from media-node/ice/weriftSeam.ts.)
+ * node's own connections get the same treatment from media-node/werift/ice.ts.)
  */
 import { Connection } from "werift";
 

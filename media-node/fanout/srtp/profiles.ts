@@ -1,6 +1,6 @@
 /**
  * The DTLS-SRTP protection profiles the lean path protects with (RFC 5764 §4.1.2 and RFC 7714
- * §14.2), by the ids werift stores in `RTCDtlsTransport.srtp.config.profile`.
+ * §14.2), by their DTLS-SRTP ids (the `profile` the werift boundary hands over, werift/types.ts).
  */
 export const AES_CM_128_HMAC_SHA1_80 = 0x0001;
 export const AEAD_AES_128_GCM = 0x0007;

@@ -1,12 +1,15 @@
 /**
- * Seam test: fails when werift's DtlsSocket internals that close-notify.ts reads move, or
- * when a close_notify no longer closes the peer's DTLS transport. Two werift peers on loopback.
+ * closePeer's close_notify (sealed by the node's own record code from the socket's state)
+ * closes the peer's DTLS transport at once: two werift peers on loopback. The shape it reads is
+ * the registry's "dtls-records" seam (seams.test.ts refuses a doctored one).
  */
 import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MediaStreamTrack, RTCPeerConnection } from "werift";
-import { closeNotifySeamProblems, connectedDtlsSockets, sendCloseNotify } from "./close-notify.js";
+import { sendCloseNotify } from "./close-notify.js";
+import { dtlsRecordKeysOf } from "./dtls-state.js";
+import { poll } from "../../test/support/poll.js";
 
 const loopback = () => new RTCPeerConnection({ iceServers: [], iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ["127.0.0.1"] });
 
@@ -31,15 +34,15 @@ test("sendCloseNotify closes the remote peer's DTLS transport at once", { timeou
   await b.setRemoteDescription(await gathered(a));
   await b.setLocalDescription(await b.createAnswer());
   await a.setRemoteDescription(await gathered(b));
-  const bConnected = new Promise<void>((resolve) => b.connectionStateChange.subscribe((s) => s === "connected" && resolve()));
-  await bConnected;
-  await new Promise((r) => setTimeout(r, 100));
+  await poll(() => [a.connectionState, b.connectionState], (s) => s.every((x) => x === "connected"), 10_000, "both peers connected", { intervalMs: 10 });
 
-  const sockets = connectedDtlsSockets(a);
-  assert.equal(sockets.length, 1, "werift exposes the connected DtlsSocket as RTCDtlsTransport.dtls");
-  assert.deepEqual(closeNotifySeamProblems(sockets[0]!), [], "werift internals used by close-notify.ts are where they were");
+  assert.equal(a.dtlsTransports.length, 1);
+  const socket = a.dtlsTransports[0]!.dtls;
+  const before = dtlsRecordKeysOf(socket);
+  assert.deepEqual(before.problems, [], "werift's record state is where dtls-state.ts reads it");
 
   const closed = new Promise<void>((resolve) => b.dtlsTransports[0]!.onStateChange.subscribe((s) => s === "closed" && resolve()));
   assert.equal(sendCloseNotify(a), 1);
   await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error("peer DTLS transport did not close")), 3000))]);
+  assert.equal(dtlsRecordKeysOf(socket).keys?.sequenceNumber, before.keys!.sequenceNumber + 1, "werift's next record follows the alert's sequence number");
 });

@@ -4,17 +4,19 @@
  * early start the node's client has sent flight 1 by a timer set between the two delays
  * (timers fire in deadline order, so this does not depend on machine speed), werift's own
  * delayed connect() does not restart the handshake, and both ends connect; with it off, flight
- * 1 has not gone out at that point. Also: the seam holds on the installed werift.
+ * 1 has not gone out at that point. Also: the seam holds on the installed werift, and a werift
+ * whose start() no longer waits, or builds its client elsewhere, is refused.
  */
 import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as werift from "werift";
 import { RTCPeerConnection, type RTCDtlsTransport } from "werift";
 import { startIceEndpoint } from "../ice/endpoint.js";
+import { answerWithCandidates, applyRemoteOffer } from "../session/negotiate.js";
+import { peerFactoryFromIce } from "../session/peer-factory.js";
 import { closePeer } from "./close-notify.js";
-import { dtlsEarlyStartSeamProblems, EARLY_CLIENT_HELLO_DELAY_MS } from "./dtls-early-start.js";
-import { answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
-import { peerFactoryFromIce } from "./peer-factory.js";
+import { dtlsEarlyStartProblems, EARLY_CLIENT_HELLO_DELAY_MS } from "./dtls-early-start.js";
 import { peerConnected } from "../../test/support/peer-state.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,7 +38,20 @@ function flightSoonAfterConnecting(transport: RTCDtlsTransport): Promise<number 
 }
 
 test("werift's DTLS seam for the early start holds (RTCDtlsTransport.start waits 100 ms before DtlsClient.connect)", () => {
-  assert.deepEqual(dtlsEarlyStartSeamProblems(), []);
+  assert.deepEqual(dtlsEarlyStartProblems(werift), []);
+});
+
+test("a werift whose RTCDtlsTransport.start connects at once, or whose DtlsClient has no connect -> both named", () => {
+  class ConnectsAtOnce extends werift.RTCDtlsTransport {
+    override async start() {
+      // no wait any more: the early start would be pointless (or would race werift)
+    }
+  }
+  class NoConnect extends werift.DtlsClient {}
+  Object.defineProperty(NoConnect.prototype, "connect", { value: undefined });
+  const problems = dtlsEarlyStartProblems({ RTCDtlsTransport: ConnectsAtOnce, DtlsClient: NoConnect });
+  assert.ok(problems.some((p) => p.includes("no longer waits 100 ms")), problems.join("; "));
+  assert.ok(problems.some((p) => p.includes("DtlsClient.prototype.connect")), problems.join("; "));
 });
 
 for (const early of [true, false]) {

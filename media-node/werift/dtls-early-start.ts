@@ -8,11 +8,14 @@
  * `start()` has built its DtlsClient (synchronously, right after announcing "connecting"), its
  * `connect()` is taken over on that one instance: werift's own call after 100 ms becomes a
  * no-op and ours runs after the shorter delay. Nothing of werift is copied or replaced on a
- * prototype. `dtlsEarlyStartSeamProblems()` checks the shape this relies on and is run by
- * dtls-early-start.test.ts, so a werift upgrade that changes it fails the tests; at run time a
- * transport that does not look as expected keeps werift's own timing.
+ * prototype. `dtlsEarlyStartProblems()` (the registry's "dtls-early-start" check) reads the
+ * shape this relies on; the node refuses to start when it moved.
  */
-import { DtlsClient, RTCDtlsTransport, type RTCPeerConnection } from "werift";
+import { DtlsClient, type RTCDtlsTransport, type RTCPeerConnection } from "werift";
+import type { Werift } from "./context.js";
+import { refuseIfProblems } from "./errors.js";
+
+export const DTLS_EARLY_START_SEAM = "dtls-early-start";
 
 interface DtlsTransportInternals {
   state?: string;
@@ -38,41 +41,41 @@ export const EARLY_CLIENT_HELLO_DELAY_MS = 25;
 
 const armed = new WeakSet<object>();
 
-/** What this module relies on in the installed werift, or empty when all is there. */
-export function dtlsEarlyStartSeamProblems(): string[] {
+/** What this module relies on in `werift`, or empty when all is there. */
+export function dtlsEarlyStartProblems(werift: Pick<Werift, "RTCDtlsTransport" | "DtlsClient">): string[] {
   const problems: string[] = [];
-  const start = String((RTCDtlsTransport.prototype as unknown as Record<string, unknown>).start);
+  // when inside start() the DtlsClient is built and connected cannot be observed without a
+  // handshake: the order is read from the method's source
+  const start = String((werift.RTCDtlsTransport.prototype as unknown as Record<string, unknown>).start);
   if (!/setState\("connecting"\)/.test(start)) problems.push('RTCDtlsTransport.start no longer announces "connecting" before building its DTLS socket');
   if (!/this\.dtls\s*=\s*new DtlsClient\(/.test(start)) problems.push("RTCDtlsTransport.start no longer builds this.dtls = new DtlsClient(...)");
   if (!/instanceof DtlsClient\)\s*\{\s*await \w+\(100\);\s*this\.dtls\.connect\(\)/.test(start)) {
     problems.push("RTCDtlsTransport.start no longer waits 100 ms before this.dtls.connect() (the early start may be unneeded, or wrong)");
   }
-  if (typeof (DtlsClient.prototype as unknown as Record<string, unknown>).connect !== "function") problems.push("DtlsClient.prototype.connect");
+  if (typeof (werift.DtlsClient.prototype as unknown as Record<string, unknown>).connect !== "function") problems.push("DtlsClient.prototype.connect is not a function");
+  const transport = new werift.RTCDtlsTransport({} as never, {} as never, undefined, []) as unknown as DtlsTransportInternals;
+  if (transport.state !== "new") problems.push(`a new RTCDtlsTransport's state is ${String(transport.state)}, not "new"`);
+  if (typeof transport.onStateChange?.subscribe !== "function") problems.push("RTCDtlsTransport.onStateChange.subscribe is not a function");
   return problems;
-}
-
-let seamChecked: boolean | undefined;
-function seamHolds(): boolean {
-  seamChecked ??= dtlsEarlyStartSeamProblems().length === 0;
-  return seamChecked;
 }
 
 /**
  * Makes this transport send its ClientHello soon after werift starts DTLS as client. Call it
- * before the transport starts (after setRemoteDescription); a server-role transport is left
- * alone. Returns false when the seam does not hold (werift's own timing is kept).
+ * before the transport starts (after setRemoteDescription); a server-role transport, and one
+ * that already started, are left alone (false).
  */
 export function startDtlsClientEarly(transport: RTCDtlsTransport): boolean {
   const t = transport as unknown as DtlsTransportInternals;
-  if (armed.has(transport) || !seamHolds() || t.state !== "new" || !t.onStateChange) return false;
+  if (armed.has(transport) || t.state !== "new") return false;
+  if (typeof t.onStateChange?.subscribe !== "function") refuseIfProblems(DTLS_EARLY_START_SEAM, ["RTCDtlsTransport.onStateChange is gone"], "the connection is refused");
   armed.add(transport);
-  const sub = t.onStateChange.subscribe((state) => {
+  const sub = t.onStateChange!.subscribe((state) => {
     if (state !== "connecting") return;
     sub.unSubscribe();
     // start() builds its DtlsClient synchronously right after this event: look once it has
     queueMicrotask(() => {
       const socket = t.dtls;
-      if (!(socket instanceof DtlsClient) || t.state !== "connecting") return;
+      if (!(socket instanceof DtlsClient) || t.state !== "connecting") return; // the server role: werift waits for the peer
       sendClientHelloSoon(socket as unknown as DtlsClientInternals, () => t.state === "connecting");
     });
   });

@@ -10,10 +10,14 @@
  * other receiver in the process is touched): with nothing to send it stops the loop itself
  * and resolves; otherwise it calls werift's own. werift's interval callback reads
  * `this.sendNack` on every tick, so the replacement takes effect at once.
- * `nackLoopSeamProblems` names the werift fields this relies on; nack-loop.test.ts fails
- * when they move or when werift fixes the bug (the wrap can then go).
+ * `nackLoopProblems` (the registry's "nack-loop" check) reads the shape on a new receiver;
+ * nack-loop.test.ts also fails when werift fixes the bug (the wrap can then go).
  */
 import type { RTCRtpReceiver } from "werift";
+import type { Werift } from "./context.js";
+import { refuseIfProblems } from "./errors.js";
+
+export const NACK_LOOP_SEAM = "nack-loop";
 
 interface NackHandlerInternals {
   _lost?: Record<number, number>;
@@ -23,32 +27,43 @@ interface NackHandlerInternals {
   close?: () => void;
 }
 
-const WRAPPED = Symbol.for("mediafleet.session.nackLoopBounded");
+const WRAPPED = Symbol.for("mediafleet.werift.nackLoopBounded");
 
-function handlerOf(receiver: RTCRtpReceiver): NackHandlerInternals | undefined {
-  return (receiver as unknown as { nack?: NackHandlerInternals }).nack;
+function handlerOf(receiver: unknown): NackHandlerInternals | undefined {
+  return (receiver as { nack?: NackHandlerInternals }).nack;
 }
 
-/** Names of the werift NackHandler internals the wrap relies on that `receiver` lacks; empty = all there. */
-export function nackLoopSeamProblems(receiver: RTCRtpReceiver): string[] {
+/** What a receiver lacks of the NackHandler internals the wrap relies on; empty = all there. */
+export function nackHandlerProblems(receiver: unknown): string[] {
   const nack = handlerOf(receiver);
   if (!nack) return ["RTCRtpReceiver.nack"];
   const problems: string[] = [];
   if (typeof nack._lost !== "object" || nack._lost === null) problems.push("NackHandler._lost");
   if (!Object.prototype.hasOwnProperty.call(nack, "sendNack") || typeof nack.sendNack !== "function") problems.push("NackHandler.sendNack (own field)");
   if (!("nackLoop" in nack)) problems.push("NackHandler.nackLoop");
+  if (!("mediaSourceSsrc" in nack)) problems.push("NackHandler.mediaSourceSsrc");
   if (typeof nack.close !== "function") problems.push("NackHandler.close");
   return problems;
 }
 
+/** The "nack-loop" check: a receiver werift makes has the NackHandler the wrap expects. */
+export function nackLoopProblems(werift: Pick<Werift, "RTCRtpReceiver">): string[] {
+  const receiver = new werift.RTCRtpReceiver({} as never, "video", 1);
+  try {
+    return nackHandlerProblems(receiver);
+  } finally {
+    receiver.stop();
+  }
+}
+
 /**
- * Makes `receiver`'s NACK loop stop once nothing is lost. Idempotent; returns false (and
- * leaves werift alone) when the installed werift no longer has the expected shape.
+ * Makes `receiver`'s NACK loop stop once nothing is lost. Idempotent. A receiver that does not
+ * have the shape checked at boot is refused (WeriftSeamError), never left to tick unbounded.
  */
-export function boundNackLoop(receiver: RTCRtpReceiver): boolean {
-  const nack = handlerOf(receiver) as (NackHandlerInternals & { [WRAPPED]?: true }) | undefined;
-  if (!nack || nackLoopSeamProblems(receiver).length > 0) return false;
-  if (nack[WRAPPED]) return true;
+export function boundNackLoop(receiver: RTCRtpReceiver): void {
+  refuseIfProblems(NACK_LOOP_SEAM, nackHandlerProblems(receiver), "the publisher's receiver is refused");
+  const nack = handlerOf(receiver) as NackHandlerInternals & { [WRAPPED]?: true };
+  if (nack[WRAPPED]) return;
   const original = nack.sendNack!;
   nack.sendNack = () => {
     const lost = nack._lost;
@@ -60,5 +75,4 @@ export function boundNackLoop(receiver: RTCRtpReceiver): boolean {
     return original();
   };
   nack[WRAPPED] = true;
-  return true;
 }

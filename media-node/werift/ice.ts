@@ -1,7 +1,7 @@
 /**
- * The ONE place that touches werift internals (werift 0.25.2, the ESM bundle `lib/index.mjs`
- * that `import ... from "werift"` loads — the CommonJS copy under lib/*\/src has its own
- * classes and is not patched).
+ * ICE on the node's ONE shared UDP port (werift 0.25.2, the ESM bundle `lib/index.mjs` that
+ * `import ... from "werift"` loads — the CommonJS copy under lib/*\/src has its own classes and
+ * is not patched).
  *
  * What werift does per ICE agent (`Connection`), and the seam used:
  * - `getCandidatePromises` makes a `StunProtocol` per host address, calls
@@ -13,42 +13,42 @@
  *   configured (even with `iceServers: []`). Wrapped: our agents without a STUN url get none.
  * - `addRemoteCandidate` resolves `.local` names with a per-connection multicast socket.
  *   Wrapped: our agents go through the endpoint's mDNS policy first.
- * Which agents are "ours": RTCPeerConnection hands `iceFilterStunResponse` through to
- * `Connection.options.filterStunResponse`; the endpoint passes a marker function there (it
- * answers like the caller's own filter, or true), and the marker maps to the agent's policy.
- * Every other Connection in the process runs werift's code untouched.
  *
- * `installWeriftSeam()` first checks every assumption above and throws `WeriftSeamError`
- * naming what is missing; `endpoint.ts` then proves the whole path with a real gather.
+ * Why a prototype wrap and not a per-instance patch: werift builds the agent inside
+ * RTCPeerConnection (no factory to hook) and gathers in the same call chain that creates it,
+ * so there is no moment to patch an instance before it binds its first socket. The wrap is
+ * inert for every agent that is not the node's: RTCPeerConnection hands `iceFilterStunResponse`
+ * through to `Connection.options.filterStunResponse`; the endpoint passes a marker function
+ * there (it answers like the caller's own filter, or true), and only a marker maps to a policy.
+ * Any other Connection in the process (test clients, a second library user) runs werift's code
+ * untouched, and each endpoint's agents follow that endpoint's own policy (ice.test.ts).
+ *
+ * `installIceSeam()` first runs `iceSeamProblems` (the registry's "ice-shared-port" check) and
+ * throws a WeriftSeamError naming what is missing; `ice/endpoint.ts` then proves the whole path
+ * with a real gather on the socket.
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { Connection, RTCIceGatherer, StunProtocol, type PeerConfig } from "werift";
+import * as installedWerift from "werift";
+import type { PeerConfig } from "werift";
+import type { Werift } from "./context.js";
+import { refuseIfProblems } from "./errors.js";
 
-export const WERIFT_VERSION_WRITTEN_FOR = "0.25.2";
+export const ICE_SEAM = "ice-shared-port";
 
-export class WeriftSeamError extends Error {
-  readonly code = "ICE_WERIFT_SEAM";
-  constructor(problems: string[]) {
-    super(
-      `media-node/ice cannot hook werift ${installedWeriftVersion()} (written for ${WERIFT_VERSION_WRITTEN_FOR}); ` +
-        `the shared ICE port would silently fall back to a socket per connection, so refusing to start:\n - ${problems.join("\n - ")}`,
-    );
-    this.name = "WeriftSeamError";
-  }
+/**
+ * What the endpoint sees of one werift ICE agent: its ufrags, one event, and the agent's own
+ * end-of-candidates step; never the agent itself. One view per agent (a stable identity for
+ * the endpoint's maps and the port's demultiplexing table).
+ */
+export interface IceAgentView {
+  localUfrag(): string;
+  remoteUfrag(): string;
+  /** Once the agent connects: the type of the nominated pair's remote candidate ("host", "prflx", ...). */
+  onConnected(listener: (remoteCandidateType: string) => void): void;
+  /** Tell werift's agent that no more remote candidates come. */
+  endOfCandidates(): Promise<void>;
 }
-
-/** The parts of a werift ICE agent (`Connection`) the endpoint reads. */
-export interface SeamAgent {
-  readonly localUsername: string;
-  readonly remoteUsername: string;
-  readonly state: string;
-  readonly nominated?: { remoteCandidate: { type: string } };
-  readonly stateChanged: { subscribe(listener: (state: string) => void): unknown };
-}
-/** The parts of a werift remote `Candidate` the mDNS policy reads and rewrites. */
-export interface SeamCandidate {
+/** A remote candidate as the mDNS policy needs it (a copy: werift's own stays with werift). */
+export interface RemoteCandidate {
   host: string;
   type: string;
 }
@@ -59,9 +59,15 @@ export interface SeamTransport {
 
 export interface AgentPolicy {
   /** A transport on the shared socket for one host candidate of `agent` (throwing = no candidate for it). */
-  attachTransport(agent: SeamAgent, useIpv4: boolean): SeamTransport;
-  /** The mDNS policy; `forward` is werift's own addRemoteCandidate. `undefined` = end-of-candidates. */
-  addRemoteCandidate(agent: SeamAgent, candidate: SeamCandidate | undefined, forward: (c: SeamCandidate | undefined) => Promise<void>): Promise<void>;
+  attachTransport(agent: IceAgentView, useIpv4: boolean): SeamTransport;
+  /**
+   * The mDNS policy for one remote candidate (`undefined`: end-of-candidates). `forward(host?)`
+   * hands it to werift's own addRemoteCandidate (with `host` in place of a `.local` name when
+   * given) and resolves with the host werift ended up with (werift resolves `.local` itself
+   * when not given one). Not forwarding drops it; `agent.endOfCandidates()` passes the end on
+   * later (after a lookup).
+   */
+  addRemoteCandidate(agent: IceAgentView, candidate: RemoteCandidate | undefined, forward: (host?: string) => Promise<string>): Promise<void>;
 }
 
 type StunFilter = NonNullable<PeerConfig["iceFilterStunResponse"]>;
@@ -77,29 +83,59 @@ export function policyMarker(policy: AgentPolicy, callerFilter?: StunFilter): St
 interface AgentInternals {
   options?: { filterStunResponse?: unknown; stunServer?: unknown };
   stunServer?: unknown;
+  localUsername: string;
+  remoteUsername: string;
+  nominated?: { remoteCandidate?: { type?: string } };
+  stateChanged: { subscribe(listener: (state: string) => void): unknown };
+}
+interface CandidateInternals {
+  host: string;
+  type: string;
+}
+
+type Method = (this: unknown, ...args: unknown[]) => unknown;
+const views = new WeakMap<object, IceAgentView>();
+
+/** The one view of `agent`; `addRemote` is werift's own addRemoteCandidate. */
+function viewOf(agent: AgentInternals, addRemote: Method): IceAgentView {
+  let view = views.get(agent);
+  if (!view) {
+    view = {
+      localUfrag: () => agent.localUsername,
+      remoteUfrag: () => agent.remoteUsername,
+      onConnected: (listener) => {
+        agent.stateChanged.subscribe((state) => {
+          if (state === "connected") listener(agent.nominated?.remoteCandidate?.type ?? "");
+        });
+      },
+      endOfCandidates: () => addRemote.call(agent, undefined) as Promise<void>,
+    };
+    views.set(agent, view);
+  }
+  return view;
 }
 function policyOf(agent: AgentInternals): AgentPolicy | undefined {
   const filter = agent.options?.filterStunResponse;
   return typeof filter === "function" ? policies.get(filter) : undefined;
 }
 
-type Method = (this: unknown, ...args: unknown[]) => unknown;
-const INSTALLED = Symbol.for("mediafleet.ice.weriftSeam");
+const INSTALLED = Symbol.for("mediafleet.werift.iceSeam");
 
 /** Check werift's shape, then wrap the three methods (once per process). Throws WeriftSeamError. */
-export function installWeriftSeam(): void {
+export function installIceSeam(): void {
+  const { Connection, StunProtocol } = installedWerift;
   const proto = Connection.prototype as unknown as Record<string | symbol, unknown>;
   if (proto[INSTALLED]) return;
-  const problems = weriftShapeProblems();
-  if (problems.length > 0) throw new WeriftSeamError(problems);
+  refuseIfProblems(ICE_SEAM, iceSeamProblems(installedWerift));
 
   const originalEnsure = proto.ensureProtocol as Method;
-  proto.ensureProtocol = function (this: AgentInternals & SeamAgent, protocol: unknown) {
+  const originalAddRemote = proto.addRemoteCandidate as Method;
+  proto.ensureProtocol = function (this: AgentInternals, protocol: unknown) {
     const result = originalEnsure.call(this, protocol);
     const policy = policyOf(this);
     // TURN and TCP protocols are other classes and keep their own sockets
     if (policy && protocol instanceof StunProtocol && protocol.constructor === StunProtocol) {
-      const agent = this;
+      const agent = viewOf(this, originalAddRemote);
       const stun = protocol as unknown as { transport: unknown; datagramReceived(d: Buffer, a: [string, number]): void };
       (protocol as unknown as { connectionMade: (useIpv4: boolean) => Promise<void> }).connectionMade = async (useIpv4) => {
         const transport = policy.attachTransport(agent, useIpv4);
@@ -117,18 +153,25 @@ export function installWeriftSeam(): void {
     return result;
   };
 
-  const originalAddRemote = proto.addRemoteCandidate as Method;
-  proto.addRemoteCandidate = function (this: AgentInternals & SeamAgent, candidate: SeamCandidate | undefined) {
+  proto.addRemoteCandidate = function (this: AgentInternals, candidate: CandidateInternals | undefined) {
     const policy = policyOf(this);
-    const forward = (c: SeamCandidate | undefined) => originalAddRemote.call(this, c) as Promise<void>;
-    return policy ? policy.addRemoteCandidate(this, candidate, forward) : forward(candidate);
+    if (!policy) return originalAddRemote.call(this, candidate);
+    const agent = viewOf(this, originalAddRemote);
+    const forward = async (host?: string): Promise<string> => {
+      if (!candidate) return agent.endOfCandidates().then(() => "");
+      if (host !== undefined) candidate.host = host;
+      await originalAddRemote.call(this, candidate);
+      return candidate.host;
+    };
+    return policy.addRemoteCandidate(agent, candidate && { host: candidate.host, type: candidate.type }, forward);
   };
 
   proto[INSTALLED] = true;
 }
 
-/** Every assumption the seam makes, checked against the installed werift; empty = all hold. */
-export function weriftShapeProblems(): string[] {
+/** Every assumption the seam makes, checked against `werift`; empty = all hold. */
+export function iceSeamProblems(werift: Pick<Werift, "Connection" | "StunProtocol" | "RTCIceGatherer">): string[] {
+  const { Connection, StunProtocol, RTCIceGatherer } = werift;
   const problems: string[] = [];
   const fn = (owner: unknown, name: string, where: string): string | undefined => {
     const value = (owner as Record<string, unknown> | undefined)?.[name];
@@ -145,6 +188,7 @@ export function weriftShapeProblems(): string[] {
 
   const proto = Connection.prototype;
   fn(proto, "ensureProtocol", "Connection.prototype");
+  // the order of two calls inside one method cannot be observed without binding a socket: read it
   const gatherSource = fn(proto, "getCandidatePromises", "Connection.prototype");
   if (gatherSource !== undefined) {
     const ensureAt = gatherSource.indexOf("ensureProtocol(");
@@ -172,30 +216,14 @@ export function weriftShapeProblems(): string[] {
   const probeFilter = () => true;
   try {
     const gatherer = new RTCIceGatherer({ filterStunResponse: probeFilter, useIpv4: false, useIpv6: false });
-    const agent = gatherer.connection as unknown as AgentInternals & Partial<SeamAgent>;
+    const agent = gatherer.connection as unknown as Partial<AgentInternals>;
     if (agent.options?.filterStunResponse !== probeFilter) problems.push("Connection.options.filterStunResponse is no longer the gatherer's filterStunResponse");
     if (!("stunServer" in agent)) problems.push("Connection has no stunServer field");
     if (typeof agent.localUsername !== "string" || agent.localUsername.length === 0) problems.push("Connection.localUsername is not a string");
+    if (typeof agent.remoteUsername !== "string") problems.push("Connection.remoteUsername is not a string");
     if (typeof agent.stateChanged?.subscribe !== "function") problems.push("Connection.stateChanged.subscribe is not a function");
   } catch (err) {
     problems.push(`constructing RTCIceGatherer failed: ${(err as Error).message}`);
   }
   return problems;
-}
-
-function installedWeriftVersion(): string {
-  try {
-    const entry = createRequire(import.meta.url).resolve("werift");
-    for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
-      try {
-        const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-        if (pkg.name === "werift") return pkg.version ?? "?";
-      } catch {
-        // not this directory
-      }
-    }
-  } catch {
-    // fall through
-  }
-  return "(unknown version)";
 }

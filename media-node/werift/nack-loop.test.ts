@@ -5,8 +5,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as werift from "werift";
 import { RTCRtpReceiver, RtpHeader, RtpPacket } from "werift";
-import { boundNackLoop, nackLoopSeamProblems } from "./nack-loop.js";
+import { WeriftSeamError } from "./errors.js";
+import { boundNackLoop, nackHandlerProblems, nackLoopProblems } from "./nack-loop.js";
 import { poll } from "../../test/support/poll.js";
 
 const SSRC = 0x1234_5678;
@@ -71,9 +73,9 @@ test("boundNackLoop -> the interval stops once the lost list drains; a later gap
   const stub = receiverWithStubTransport();
   const { receiver, nacksSent } = stub;
   t.after(() => receiver.stop());
-  assert.deepEqual(nackLoopSeamProblems(receiver), [], "werift's NackHandler fields are where nack-loop.ts expects them");
-  assert.equal(boundNackLoop(receiver), true);
-  assert.equal(boundNackLoop(receiver), true, "idempotent");
+  assert.deepEqual(nackHandlerProblems(receiver), [], "werift's NackHandler fields are where nack-loop.ts expects them");
+  boundNackLoop(receiver);
+  boundNackLoop(receiver); // idempotent
   const before = timers();
   await gapFilledByRetransmission(stub);
   assert.ok(nacksSent() >= 1, "the gap was NACKed");
@@ -86,7 +88,17 @@ test("boundNackLoop -> the interval stops once the lost list drains; a later gap
   assert.ok(nacksSent() > sentBefore, "the new gap was NACKed");
 });
 
-test("nackLoopSeamProblems names what is missing", () => {
-  assert.deepEqual(nackLoopSeamProblems({} as RTCRtpReceiver), ["RTCRtpReceiver.nack"]);
-  assert.equal(boundNackLoop({} as RTCRtpReceiver), false);
+test("installed werift -> the nack-loop check passes; a receiver whose NackHandler changed -> named, and boundNackLoop refuses it", () => {
+  assert.deepEqual(nackLoopProblems(werift), []);
+  class MovedLoop extends werift.RTCRtpReceiver {
+    constructor(...args: ConstructorParameters<typeof werift.RTCRtpReceiver>) {
+      super(...args);
+      const nack = (this as unknown as { nack: Record<string, unknown> }).nack;
+      delete nack.nackLoop; // e.g. werift renamed its interval handle
+      delete nack.sendNack; // and made sendNack a prototype method
+    }
+  }
+  assert.deepEqual(nackLoopProblems({ RTCRtpReceiver: MovedLoop }), ["NackHandler.sendNack (own field)", "NackHandler.nackLoop"]);
+  assert.deepEqual(nackHandlerProblems({}), ["RTCRtpReceiver.nack"]);
+  assert.throws(() => boundNackLoop({} as RTCRtpReceiver), (err: Error) => err instanceof WeriftSeamError && /seam "nack-loop": RTCRtpReceiver\.nack/.test(err.message));
 });
