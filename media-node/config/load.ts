@@ -6,7 +6,7 @@ import { applyEnvOverrides } from "./env.js";
 import { mediaNodeConfigSchema } from "./schema.js";
 import type { MediaNodeConfig } from "./types.js";
 import { parseDuration } from "../../common/duration.js";
-import { isLoopbackHost, parseListenAddress } from "../observe/listenAddress.js";
+import { isLoopbackHost, parseListenAddress } from "./listenAddress.js";
 
 export class ConfigError extends Error {
   readonly code = "MEDIA_NODE_BAD_CONFIG";

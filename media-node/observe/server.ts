@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { MediaNodeConfig } from "../config/types.js";
 import type { MediaNodeMetrics } from "./metrics.js";
-import { parseListenAddress, urlOf } from "./listenAddress.js";
+import { parseListenAddress, urlOf } from "../config/listenAddress.js";
 import { createPprofHandler } from "./pprof.js";
 import { startHeapSampling } from "./heapProfile.js";
 
