@@ -11,15 +11,15 @@ import { createReportScheduler } from "./fanout/index.js";
 import { renderPlayerPage, renderPublisherPage, PAGE_HEADERS } from "./http/pages/pages.js";
 import { createHttpServer, type PageHandler } from "./http/server.js";
 import { loadPathTokens, type TokenFileEvents } from "./http/tokenSource.js";
-import { startRtpIngest, type RtpIngest } from "./ingest/rtp-ingest.js";
-import { startTestPattern, type TestPattern } from "./ingest/test-pattern.js";
+import { startRtpIngest, type RtpIngest } from "./ingest/rtpIngest.js";
+import { startTestPattern, type TestPattern } from "./ingest/testPattern.js";
 import { startIceEndpoint, type IceEventSink } from "./ice/endpoint.js";
 import { closeServer, listenOn } from "./listen.js";
 import type { MediaNodeMetrics } from "./observe/metrics.js";
 import { startObserveServers } from "./observe/server.js";
 import type { SessionContext } from "./session/context.js";
 import { fanoutFactory, fanoutKindFromEnv } from "./session/forwarding.js";
-import { peerFactoryFromIce } from "./session/peer-factory.js";
+import { peerFactoryFromIce } from "./session/peerFactory.js";
 import { SessionRegistry } from "./session/registry.js";
 import { assertWeriftSeams } from "./werift/index.js";
 

@@ -18,7 +18,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startControlPlane, type ControlPlane } from "../test/cluster/controlPlane.js";
 import { applyCrdAndWait, KUBECTL, kubectlOk, waitUntil } from "../test/cluster/kubectl.js";
-import { freeTcpPort } from "../test/support/media-node.js";
+import { freeTcpPort } from "../test/support/mediaNode.js";
 import { startSimKubelet, type SimKubelet } from "../test/sim/kubelet.js";
 import { startClientProcess, type ClientProcess } from "../test/support/clients.js";
 import { mkdirSync, writeFileSync } from "node:fs";

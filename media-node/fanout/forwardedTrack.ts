@@ -11,7 +11,7 @@ import { PacketHistory, type HistoryEntry } from "./history.js";
 import { LeanSender } from "./leanSender.js";
 import { answerNack, ResendGuard, type NackContext } from "./nackResponder.js";
 import { rttFromReport } from "./rtcpMath.js";
-import { SeqRewriter } from "./seqMap.js";
+import { SeqRewriter } from "./seqRewriter.js";
 import type { RtcpPacket } from "werift";
 import type { Clock, ForwardedTrack, ForwardedTrackStats, LinkedConnection, NackMode, NegotiatedSender, ReportTarget, SourceCodec, ViewerBinding } from "./types.js";
 

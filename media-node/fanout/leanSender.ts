@@ -2,7 +2,7 @@
  * Where a viewer's packet is rewritten and sent: one reused RTP header per viewer (SSRC =
  * the negotiated sender's, negotiated payload type, rewritten seq/ts, the viewer's own mid /
  * abs-send-time / transport-wide-cc extensions), the source payload passed by reference to the
- * viewer's connection, which protects it with the node's own SRTP (session/viewer-link.ts,
+ * viewer's connection, which protects it with the node's own SRTP (session/viewerLink.ts,
  * srtp/) and sends it. Sender reports, RTX retransmissions (RFC 4588) and the viewer's RTCP
  * for this SSRC (NACK, PLI/FIR, receiver reports) go through here too.
  *

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PacketHistory } from "./history.js";
-import { SeqRewriter } from "./seqMap.js";
+import { SeqRewriter } from "./seqRewriter.js";
 import {
   answerNack,
   GUARD_SLOTS,

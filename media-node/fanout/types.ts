@@ -57,7 +57,7 @@ export interface FanoutSourceOptions {
 /**
  * What the session layer hands over for one viewer's outgoing track when it negotiates. The lean
  * path sends nothing until the connection is handed over (`ForwardedTrack.linkTo`); only
- * werift's stock path (session/stock-fanout.ts) sends through `sender`.
+ * werift's stock path (session/stockFanout.ts) sends through `sender`.
  */
 export interface ViewerBinding {
   id: string;
@@ -79,7 +79,7 @@ export interface ForwardedTrackStats {
 }
 
 /**
- * A viewer's connection once werift has handed it over (session/viewer-link.ts): RTP out
+ * A viewer's connection once werift has handed it over (session/viewerLink.ts): RTP out
  * (protected there, one SRTP context per connection), RTCP out, one transport-wide sequence
  * counter. RTCP in arrives through `ForwardedTrack.receiveRtcp`.
  */

@@ -1,10 +1,10 @@
 /**
  * Reads an `application/trickle-ice-sdpfrag` body (RFC 8840) as sent in a WHIP/WHEP PATCH:
  * session-level ice-ufrag/ice-pwd, then per m-line its mid and candidates. Every line is
- * checked with the offer's grammar (session/sdp-offer-grammar.ts) before werift sees a
+ * checked with the offer's grammar (session/sdpOfferGrammar.ts) before werift sees a
  * candidate; a bad one is BAD_SDPFRAG (400) naming the line. Pure.
  */
-import { checkCandidate, checkIcePwd, checkIceUfrag, checkMid, intIn, quote, sdpLines, splitAttribute, type SdpLine } from "../session/sdp-offer-grammar.js";
+import { checkCandidate, checkIcePwd, checkIceUfrag, checkMid, intIn, quote, sdpLines, splitAttribute, type SdpLine } from "../session/sdpOfferGrammar.js";
 import { HttpError } from "./errors.js";
 
 export interface TrickleCandidate { candidate: string; sdpMid?: string; sdpMLineIndex: number }

@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { HttpError, toHttpError, type ErrorCode } from "./errors.js";
 import { sendError, sendJson } from "./respond.js";
 import { matchRoute, routeLabel, type Route } from "./routes.js";
-import { handleCreate, handleDelete, handlePatch, handlePreflight, type WebrtcHandlerDeps } from "./webrtc-handlers.js";
+import { handleCreate, handleDelete, handlePatch, handlePreflight, type WebrtcHandlerDeps } from "./webrtcHandlers.js";
 
 /** Serves a page route (player / publisher); false when it has nothing for this request. */
 export type PageHandler = (req: IncomingMessage, res: ServerResponse, route: Extract<Route, { name: "page" }>) => boolean;

@@ -70,7 +70,7 @@ export class MuxedTransport {
    * Take the transport away from its ICE agent: from now on datagrams go to `onData`, and the
    * agent's own close() no longer frees the transport (its demux entries, the ufrag and the
    * claimed remote addresses, stay); the returned handle does. Used once a session no longer
-   * needs werift for a connection it has set up (session/viewer-link.ts).
+   * needs werift for a connection it has set up (session/viewerLink.ts).
    */
   adopt(onData: (data: Buffer, addr: Address) => void): AdoptedTransport {
     if (this.closed) throw new Error("ice: cannot adopt a closed transport");

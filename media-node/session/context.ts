@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import type { WebrtcConfig } from "../config/types.js";
 import type { MediaNodeMetrics } from "../observe/metrics.js";
-import type { PeerFactory } from "./peer-factory.js";
+import type { PeerFactory } from "./peerFactory.js";
 import type { SessionRegistry } from "./registry.js";
 
 export interface SessionContext {

@@ -6,7 +6,7 @@
  */
 import { createFanoutSource } from "../fanout/index.js";
 import type { FanoutSource, FanoutSourceOptions } from "../fanout/types.js";
-import { createStockFanoutSource } from "./stock-fanout.js";
+import { createStockFanoutSource } from "./stockFanout.js";
 
 export type FanoutKind = "stock" | "lean";
 export type FanoutFactory = (options: FanoutSourceOptions) => FanoutSource;

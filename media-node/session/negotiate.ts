@@ -2,7 +2,7 @@
 import type { RTCPeerConnection } from "werift";
 import { HttpError } from "../http/errors.js";
 import type { SdpFragment } from "../http/sdpfrag.js";
-import type { PeerFactory } from "./peer-factory.js";
+import type { PeerFactory } from "./peerFactory.js";
 
 /** werift rejects what it cannot parse by throwing; that is the client's bad SDP, not our bug. */
 export async function applyRemoteOffer(pc: RTCPeerConnection, peers: PeerFactory, offer: string): Promise<void> {

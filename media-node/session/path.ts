@@ -13,7 +13,7 @@ import type { NackOptions } from "../fanout/types.js";
 import { HttpError } from "../http/errors.js";
 import { codecName, type PathCodec } from "./codecs.js";
 import type { FanoutFactory } from "./forwarding.js";
-import { createRateLimiter } from "./rate-limit.js";
+import { createRateLimiter } from "./rateLimit.js";
 
 export type PublisherType = "whip" | "rtp" | "testPattern";
 

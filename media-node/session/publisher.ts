@@ -12,7 +12,7 @@ import { isSupportedCodec, pathCodecFromNegotiated, publisherCodecs } from "./co
 import type { SessionContext } from "./context.js";
 import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer, startWatchdog } from "./negotiate.js";
 import type { MediaPath, PublisherHandle } from "./path.js";
-import { assertUsableOffer } from "./sdp-offer.js";
+import { assertUsableOffer } from "./sdpOffer.js";
 import { boundNackLoop, closePeer } from "../werift/index.js";
 import type { WebrtcSession } from "./types.js";
 

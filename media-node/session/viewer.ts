@@ -16,10 +16,10 @@ import { codecName, viewerCodec } from "./codecs.js";
 import type { SessionContext } from "./context.js";
 import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer, startWatchdog } from "./negotiate.js";
 import type { MediaPath, ViewerHandle } from "./path.js";
-import { assertUsableOffer } from "./sdp-offer.js";
+import { assertUsableOffer } from "./sdpOffer.js";
 import { closePeer, handOffViewer } from "../werift/index.js";
 import type { WebrtcSession } from "./types.js";
-import { ViewerLink } from "./viewer-link.js";
+import { ViewerLink } from "./viewerLink.js";
 
 /**
  * A linked viewer is ended after this long without a datagram from it, unless sessionTimeout
@@ -32,7 +32,7 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
   readonly role = "viewer";
   readonly etag = `"${randomUUID()}"`;
   private pc: RTCPeerConnection | undefined;
-  /** Set once the connection is handed over from werift (viewer-link.ts); one per DTLS transport (BUNDLE: one). */
+  /** Set once the connection is handed over from werift (viewerLink.ts); one per DTLS transport (BUNDLE: one). */
   private links: ViewerLink[] | undefined;
   private stopWatchingPc: () => void = () => undefined;
   private tracks: ForwardedTrack[] = [];

@@ -7,7 +7,7 @@
  * abs-send-time extensions, NACK answered once per RTT, SR received, unknown SSRC and
  * oversized NACKs counted); a connection that does not fit is refused naming the seam.
  */
-import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
+import "../../test/support/noPublicStun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -32,9 +32,9 @@ import { LeanSender } from "../fanout/leanSender.js";
 import { startIceEndpoint } from "../ice/endpoint.js";
 import { createMetrics } from "../observe/metrics.js";
 import { answerWithCandidates, applyRemoteOffer } from "../session/negotiate.js";
-import { peerFactoryFromIce } from "../session/peer-factory.js";
-import { ViewerLink } from "../session/viewer-link.js";
-import { closePeer } from "./close-notify.js";
+import { peerFactoryFromIce } from "../session/peerFactory.js";
+import { ViewerLink } from "../session/viewerLink.js";
+import { closePeer } from "./closeNotify.js";
 import { WeriftSeamError } from "./errors.js";
 import { handOffViewer } from "./handoff.js";
 import { poll } from "../../test/support/poll.js";

@@ -8,13 +8,13 @@
  *
  * werift 0.25.2 keeps these in non-exported fields: RTCDtlsTransport `srtp.config`,
  * `transportSequenceNumber`, `iceTransport.connection` (the ICE agent: `localPassword`,
- * `nominated.remoteAddr`, `nominated.protocol.transport`), `dtls` (dtls-state.ts); RTCRtpSender
+ * `nominated.remoteAddr`, `nominated.protocol.transport`), `dtls` (dtlsState.ts); RTCRtpSender
  * `cname`, `mid`, `headerExtensions`, `rtxPayloadType`. The registry checks them at boot
  * ("srtp-keys", "dtls-records", "viewer-handoff"); a connection that still does not fit throws
  * a WeriftSeamError naming the seam: the session ends loudly instead of staying on werift.
  */
 import type { RTCPeerConnection, RTCRtpSender } from "werift";
-import { dtlsRecordKeysOf, DTLS_RECORDS_SEAM } from "./dtls-state.js";
+import { dtlsRecordKeysOf, DTLS_RECORDS_SEAM } from "./dtlsState.js";
 import { WeriftSeamError, type SeamReport } from "./errors.js";
 import type { AdoptableSocket, HandedOverConnection, NegotiatedSender, SrtpKeys, ViewerHandoff } from "./types.js";
 

@@ -4,7 +4,7 @@
  * what moved, and `assertWeriftSeams` refuses with a WeriftSeamError naming the seam. (That the
  * media node process then exits 1 naming it: test/integration/werift-seams.test.ts.)
  */
-import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
+import "../../test/support/noPublicStun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as werift from "werift";

@@ -12,11 +12,11 @@
  */
 import * as weriftModule from "werift";
 import tweetnaclModule from "tweetnacl";
-import { dtlsEarlyStartProblems } from "./dtls-early-start.js";
-import { dtlsRecordProblems } from "./dtls-state.js";
-import { handoffShapeProblems, srtpKeyProblems } from "./handoff-checks.js";
+import { dtlsEarlyStartProblems } from "./dtlsEarlyStart.js";
+import { dtlsRecordProblems } from "./dtlsState.js";
+import { handoffShapeProblems, srtpKeyProblems } from "./handoffChecks.js";
 import { iceSeamProblems } from "./ice.js";
-import { nackLoopProblems } from "./nack-loop.js";
+import { nackLoopProblems } from "./nackLoop.js";
 import { dtlsProbe, type DtlsProbe } from "./probe.js";
 import type { SeamContext, WeriftModules } from "./context.js";
 import { WeriftSeamError, type SeamReport } from "./errors.js";
@@ -39,7 +39,7 @@ export const SEAMS: readonly Seam[] = [
   },
   {
     name: "dtls-early-start",
-    touches: "werift/dtls-early-start.ts: RTCDtlsTransport.start's 100 ms wait before this.dtls.connect(); DtlsClient.connect on one instance",
+    touches: "werift/dtlsEarlyStart.ts: RTCDtlsTransport.start's 100 ms wait before this.dtls.connect(); DtlsClient.connect on one instance",
     check: (ctx) => dtlsEarlyStartProblems(ctx.werift),
   },
   {
@@ -49,7 +49,7 @@ export const SEAMS: readonly Seam[] = [
   },
   {
     name: "dtls-records",
-    touches: "werift/dtls-state.ts: DtlsSocket dtls.{version,epoch,recordSequenceNumber}, cipher.{sessionType,cipher.*WriteKey,*Nonce}, transport.send (close_notify, viewer alerts)",
+    touches: "werift/dtlsState.ts: DtlsSocket dtls.{version,epoch,recordSequenceNumber}, cipher.{sessionType,cipher.*WriteKey,*Nonce}, transport.send (close_notify, viewer alerts)",
     check: (ctx) => dtlsRecordProblems(ctx),
   },
   {
@@ -64,7 +64,7 @@ export const SEAMS: readonly Seam[] = [
   },
   {
     name: "nack-loop",
-    touches: "werift/nack-loop.ts: RTCRtpReceiver.nack (NackHandler) _lost, nackLoop, own sendNack field",
+    touches: "werift/nackLoop.ts: RTCRtpReceiver.nack (NackHandler) _lost, nackLoop, own sendNack field",
     check: (ctx) => nackLoopProblems(ctx.werift),
   },
 ];

@@ -1,6 +1,6 @@
 /**
  * What the werift boundary hands over when a viewer's connection is up (type-only): plain data,
- * copied out of werift's objects, so that nothing downstream (session/viewer-link.ts, the
+ * copied out of werift's objects, so that nothing downstream (session/viewerLink.ts, the
  * fan-out's lean sender) keeps or imports a werift internal. handoff.ts fills it in.
  */
 import type { Address, AdoptedTransport } from "../ice/udpMux.js";

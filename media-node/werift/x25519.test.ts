@@ -3,15 +3,15 @@
  * through it (the registry's "x25519-openssl" check), a tweetnacl werift does not use is
  * refused, and two media nodes in one process share the one swap without either owning it.
  */
-import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
+import "../../test/support/noPublicStun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as werift from "werift";
 import nacl from "tweetnacl";
 import { startIceEndpoint } from "../ice/endpoint.js";
-import { peerFactoryFromIce } from "../session/peer-factory.js";
+import { peerFactoryFromIce } from "../session/peerFactory.js";
 import { answerWithCandidates, applyRemoteOffer } from "../session/negotiate.js";
-import { closePeer } from "./close-notify.js";
+import { closePeer } from "./closeNotify.js";
 import { checkWeriftSeams, SEAMS } from "./seams.js";
 import { nativeKeyPair, nativeScalarMult, nativeX25519Calls, useNativeX25519 } from "./x25519.js";
 import { poll } from "../../test/support/poll.js";

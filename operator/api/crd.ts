@@ -2,7 +2,7 @@
  * The CustomResourceDefinition, built from the one schema (pure; ./gen.ts writes it to disk).
  */
 import { CEL_RULES, mediaServerSpecSchema } from "./schema.js";
-import { mediaServerStatusSchema } from "./status-schema.js";
+import { mediaServerStatusSchema } from "./statusSchema.js";
 import { CATEGORY, CRD_NAME, GROUP, KIND, PLURAL, SHORT_NAME, SINGULAR, VERSION } from "./types.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -23,7 +23,7 @@ import { startCrowd } from "./crowdClient.js";
 import { foldProfile, linearFit, median, siteGrowth, type SiteGrowth } from "./heapSites.js";
 import { RESULTS_DIR } from "./paths.js";
 import { startRtpPublisher } from "./rtpPublisher.js";
-import { freeUdpPort, startMediaNode, type StartedNode } from "../support/media-node.js";
+import { freeUdpPort, startMediaNode, type StartedNode } from "../support/mediaNode.js";
 
 const MODES = ["stock", "shared", "off", "perViewer"] as const;
 type Mode = (typeof MODES)[number];

@@ -4,7 +4,7 @@
  * real encoder's frame bursts). 25 fps x 10 packets x 1100 bytes = 250 packets/s, ~2.2 Mbit/s.
  */
 import { createSocket } from "node:dgram";
-import { createVp8Pattern } from "../../media-node/ingest/vp8-pattern.js";
+import { createVp8Pattern } from "../../media-node/ingest/vp8Pattern.js";
 
 export interface RtpPublisherOptions {
   host: string;

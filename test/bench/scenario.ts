@@ -5,7 +5,7 @@
  * publisher stopped for a moment.
  */
 import { availableParallelism } from "node:os";
-import { startMediaNode, freeUdpPort, type StartedNode } from "../support/media-node.js";
+import { startMediaNode, freeUdpPort, type StartedNode } from "../support/mediaNode.js";
 import { startCrowd, type Crowd } from "./crowdClient.js";
 import type { ConnectResult, CrowdReport } from "./crowdProtocol.js";
 import { heapProfileSummary, memoryAfterGc, metricSum, processCpuMs, processRssBytes, scrapeMetrics, type MetricSamples } from "./nodeProbe.js";

@@ -18,7 +18,7 @@ import { readHeapProfile } from "../../operator/scrape/heapProfile.js";
 import { scrapeAll, type PodScrape, type ScrapeTarget } from "../../operator/scrape/scraper.js";
 import { startClientProcess } from "../support/clients.js";
 import { spawnTsx, stopChild } from "../support/child.js";
-import { startMediaNode } from "../support/media-node.js";
+import { startMediaNode } from "../support/mediaNode.js";
 import { heldPerPod, perPodCost, type PerPodCost, type RoundMeasure } from "./scrapeCostMath.js";
 
 export interface Fixture {

@@ -12,7 +12,7 @@
  * Like a browser, the crowd's DTLS does X25519 natively (useNativeX25519).
  * Loopback only: `iceServers: []`, no interface discovery, 127.0.0.1 as the host candidate.
  */
-import "../support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
+import "../support/noPublicStun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { RTCPeerConnection } from "werift";

@@ -4,7 +4,7 @@
  * `off` ignores the name and learns the browser as a peer-reflexive candidate, `shared`
  * resolves it through ONE process-wide resolver (one mDNS socket however many viewers),
  * `perConnection` through werift's own per-connection resolver, whose socket lives as long as
- * werift runs the connection (until the session links it, session/viewer-link.ts). Metrics say
+ * werift runs the connection (until the session links it, session/viewerLink.ts). Metrics say
  * which path was taken. Runs in its own network namespace: the mDNS multicast stays inside it.
  */
 import test from "node:test";

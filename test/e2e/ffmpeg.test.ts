@@ -11,7 +11,7 @@ import { launchChromium } from "./support/browser.js";
 import { startNode } from "./support/mediaNode.js";
 import { decodeSteps, openPlayerPage, summarize, waitForPageState, watchPlayback } from "./support/clients.js";
 import { artifactPath, eventually, pathInfo } from "./support/artifacts.js";
-import { freeUdpPort } from "../support/media-node.js";
+import { freeUdpPort } from "../support/mediaNode.js";
 
 // Names of the page, used only inside callbacks that run in the browser (page.evaluate).
 declare const window: any;

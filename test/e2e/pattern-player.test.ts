@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { launchChromium } from "./support/browser.js";
-import { startMediaNode } from "../support/media-node.js";
+import { startMediaNode } from "../support/mediaNode.js";
 
 // Names of the page, used only inside callbacks that run in the browser (page.evaluate).
 declare const window: any;

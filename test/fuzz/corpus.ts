@@ -1,7 +1,7 @@
 /**
  * Real offers and trickle fragments the fuzzers start from. The `.sdp` files beside this one
  * were captured once: Chromium 156 (headless, fake camera and microphone) publishing
- * audio+video and viewing recvonly, and werift 0.25.2 (test/support/webrtc-client.ts's
+ * audio+video and viewing recvonly, and werift 0.25.2 (test/support/webrtcClient.ts's
  * setup) publishing and viewing. Their ufrags, fingerprints and ports are frozen, so a fuzz
  * seed replays the same cases on every machine.
  */

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { OFFERS, PUBLISHER_OFFERS, VIEWER_OFFERS } from "./corpus.js";
 import { IN_PROCESS_TARGETS } from "./targets.js";
 import { negotiate } from "./weriftOracle.js";
-import { validateOffer } from "../../media-node/session/sdp-offer.js";
+import { validateOffer } from "../../media-node/session/sdpOffer.js";
 
 const SEED = Number(process.env.MEDIAFLEET_FUZZ_SEED ?? 20261210);
 

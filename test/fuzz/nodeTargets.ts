@@ -1,5 +1,5 @@
 /**
- * Fuzz targets against a REAL media-node process over loopback (test/support/media-node.ts):
+ * Fuzz targets against a REAL media-node process over loopback (test/support/mediaNode.ts):
  * WHIP and WHEP offers over HTTP, trickle PATCHes on a live session, datagrams on the one
  * ICE UDP port (from an address no session knows, and from one a session is checking), and
  * datagrams on an RTP ingest port. Each case says how the node answered; a 5xx other than
@@ -15,7 +15,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import type fc from "fast-check";
-import { freeUdpPort, startMediaNode, type StartedNode } from "../support/media-node.js";
+import { freeUdpPort, startMediaNode, type StartedNode } from "../support/mediaNode.js";
 import { poll } from "../support/poll.js";
 import { OFFERS, PUBLISHER_OFFERS, VIEWER_OFFERS } from "./corpus.js";
 import { rtcpArbitrary, rtpArbitrary, stunArbitrary, type BuiltDatagram } from "./datagramArbitraries.js";

@@ -13,9 +13,9 @@ import { HttpError } from "../../media-node/http/errors.js";
 import { parseSdpFragment } from "../../media-node/http/sdpfrag.js";
 import { inspectDatagram } from "../../media-node/ice/stun.js";
 import { acceptCandidateLine } from "../../media-node/ice/sdpCandidates.js";
-import { checkRtpDatagram } from "../../media-node/ingest/rtp-validate.js";
+import { checkRtpDatagram } from "../../media-node/ingest/rtpValidate.js";
 import { isSupportedCodec } from "../../media-node/session/codecs.js";
-import { assertUsableOffer, validateOffer } from "../../media-node/session/sdp-offer.js";
+import { assertUsableOffer, validateOffer } from "../../media-node/session/sdpOffer.js";
 import { PUBLISHER_OFFERS, VIEWER_OFFERS } from "./corpus.js";
 import { rtcpArbitrary, rtpArbitrary, stunArbitrary, type BuiltDatagram } from "./datagramArbitraries.js";
 import { fragmentArbitrary, offerArbitrary, type MutatedText } from "./sdpArbitraries.js";
@@ -125,7 +125,7 @@ export const rtpTarget: FuzzTarget<BuiltDatagram> = {
       return crash("checkRtpDatagram", error);
     }
     if (!check.ok) return { verdict: "rejected", detail: check.reason };
-    // rtp-ingest.ts hands what passed to werift's parser: it must read the same packet
+    // rtpIngest.ts hands what passed to werift's parser: it must read the same packet
     let packet: RtpPacket;
     try {
       packet = RtpPacket.deSerialize(bytes);
@@ -146,7 +146,7 @@ export const rtcpTarget: FuzzTarget<BuiltDatagram> = {
   arbitrary: rtcpArbitrary,
   unitRuns: 5000,
   run({ bytes }) {
-    // viewer-link.ts: the decrypted compound, each packet parsed by werift within its own length (a throw is counted srtcp_unreadable)
+    // viewerLink.ts: the decrypted compound, each packet parsed by werift within its own length (a throw is counted srtcp_unreadable)
     let packets: RtcpPacket[];
     try {
       packets = parseRtcpCompound(bytes, () => undefined);

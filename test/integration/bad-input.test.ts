@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import assert from "node:assert/strict";
 import { startClientProcess } from "../support/clients.js";
 import { poll } from "../support/poll.js";
-import { startMediaNode, type StartedNode } from "../support/media-node.js";
+import { startMediaNode, type StartedNode } from "../support/mediaNode.js";
 
 const offer = (media: string[]) =>
   ["v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0", ...media].join("\r\n") + "\r\n";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { startClientProcess } from "../support/clients.js";
 import { poll } from "../support/poll.js";
-import { freeUdpPort, startMediaNode } from "../support/media-node.js";
+import { freeUdpPort, startMediaNode } from "../support/mediaNode.js";
 
 const PT = 96;
 

@@ -14,7 +14,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { startClientProcess, type ClientProcess } from "../support/clients.js";
-import { startMediaNode, type StartedNode } from "../support/media-node.js";
+import { startMediaNode, type StartedNode } from "../support/mediaNode.js";
 import { candidatesToPort, startLossyRelay, withoutCandidates, type LossyRelay } from "../e2e/support/lossyRelay.js";
 
 const DROP = 0.05;

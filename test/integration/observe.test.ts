@@ -264,7 +264,7 @@ describe("media node process", { timeout: 120_000 }, () => {
   test(
     "metrics has every DESIGN name with the values a stream produces; heap profile agrees with memoryUsage; pprof on its own port only (not metrics, not HTTP)",
     async (t) => {
-      const { startMediaNode } = await import("../support/media-node.js");
+      const { startMediaNode } = await import("../support/mediaNode.js");
       const { startClientProcess } = await import("../support/clients.js");
       const node = await startMediaNode({ config: { paths: [{ name: "cam1" }] } });
       t.after(() => node.stop());

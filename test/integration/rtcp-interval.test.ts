@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { createServer, type Server } from "node:http";
 import { startClientProcess, type ClientProcess } from "../support/clients.js";
-import { startMediaNode, type StartedNode } from "../support/media-node.js";
+import { startMediaNode, type StartedNode } from "../support/mediaNode.js";
 
 const WINDOW_MS = 30_000;
 const VIEWERS = 2;

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startClientProcess } from "../support/clients.js";
 import { spawnTsx } from "../support/child.js";
-import { freeTcpPort, freeUdpPort, startMediaNode, testConfig, writeConfigFile } from "../support/media-node.js";
+import { freeTcpPort, freeUdpPort, startMediaNode, testConfig, writeConfigFile } from "../support/mediaNode.js";
 
 test("SIGTERM with a publisher, viewers, an RTP ingest and a test pattern -> exit 0 within 10 s", { timeout: 60_000 }, async (t) => {
   const node = await startMediaNode({

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { startClientProcess } from '../support/clients.js';
 import { REPO_ROOT } from '../support/child.js';
-import { freeTcpPort, startMediaNode, type StartedNode } from '../support/media-node.js';
+import { freeTcpPort, startMediaNode, type StartedNode } from '../support/mediaNode.js';
 import { poll } from '../support/poll.js';
 import { loadImageMap, SHIPPED_IMAGE_MAP } from '../sim/imageMap.js';
 

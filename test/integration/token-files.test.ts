@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnTsx } from "../support/child.js";
-import { startMediaNode, testConfig, writeConfigFile, type StartedNode } from "../support/media-node.js";
+import { startMediaNode, testConfig, writeConfigFile, type StartedNode } from "../support/mediaNode.js";
 
 const NO_MEDIA = ["v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "t=0 0"].join("\r\n") + "\r\n";
 

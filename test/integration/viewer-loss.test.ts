@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
 import { createServer, type Server } from "node:http";
 import { startClientProcess, type ClientProcess } from "../support/clients.js";
-import { startMediaNode, type StartedNode } from "../support/media-node.js";
+import { startMediaNode, type StartedNode } from "../support/mediaNode.js";
 import { poll } from "../support/poll.js";
 import { candidatesToPort, isRtp, withoutCandidates } from "../e2e/support/lossyRelay.js";
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT, spawnNode } from "../support/child.js";
-import { testConfig, writeConfigFile } from "../support/media-node.js";
+import { testConfig, writeConfigFile } from "../support/mediaNode.js";
 
 test("werift without the 100 ms DTLS wait -> media node exits 1 naming seam \"dtls-early-start\", nothing listening", { timeout: 30_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "mediafleet-werift-"));

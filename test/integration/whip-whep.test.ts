@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startClientProcess, type ReceivedPacket } from "../support/clients.js";
 import { poll } from "../support/poll.js";
-import { startMediaNode } from "../support/media-node.js";
+import { startMediaNode } from "../support/mediaNode.js";
 
 
 const pathsOf = async (httpUrl: string) => ((await (await fetch(`${httpUrl}/v1/paths`)).json()) as { paths: Array<Record<string, any>> }).paths;
@@ -74,7 +74,7 @@ test("WHIP publisher -> 3 WHEP viewers get every packet in order with rewritten 
   }
   assert.equal(ssrcs.size, 3, "each viewer gets its own SSRC");
   assert.ok((await node.metric("mediafleet_rtp_packets_sent_total")) >= 300);
-  // Connected viewers run without werift (session/viewer-link.ts): after a forced GC only the
+  // Connected viewers run without werift (session/viewerLink.ts): after a forced GC only the
   // publisher's peer connection is still alive.
   assert.equal(await node.metric("mediafleet_viewers_linked_total"), 3);
   assert.equal(await node.metric("mediafleet_source_restarts_total"), 0, "one WHIP publisher is one numbering");

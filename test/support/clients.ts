@@ -1,5 +1,5 @@
 /**
- * Test-side handle on a werift client process (webrtc-client.ts): publishers and viewers
+ * Test-side handle on a werift client process (webrtcClient.ts): publishers and viewers
  * that talk WHIP/WHEP to a media node from ANOTHER process.
  *
  *   const clients = await startClientProcess();        t.after(() => clients.stop());
@@ -63,7 +63,7 @@ export interface ClientProcess {
 }
 
 export async function startClientProcess(timeoutMs = 20_000): Promise<ClientProcess> {
-  const child = spawnTsx(["test/support/webrtc-client.ts"], { stdin: true });
+  const child = spawnTsx(["test/support/webrtcClient.ts"], { stdin: true });
   await child.waitForLine((l) => l.includes('"event":"ready"'), timeoutMs, "the client process to start");
   let nextReq = 1;
 

@@ -3,7 +3,7 @@
  * defaults, a free ICE port, readiness) with the few knobs these tests turn.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { startMediaNode } from "../../support/media-node.js";
+import { startMediaNode } from "../../support/mediaNode.js";
 import { udpSocketsByPort } from "./sockets.js";
 
 export interface NodeKnobs {

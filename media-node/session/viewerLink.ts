@@ -12,7 +12,7 @@
  * (adopted from werift's agent, ice/udpMux.ts), the remote address, the local ICE password
  * (consent answers carry MESSAGE-INTEGRITY), SRTP and SRTCP protectors keyed from the DTLS-SRTP
  * master keys (fanout/srtp), and the DTLS record state for one alert each way
- * (dtls-record.ts). Of werift only exported classes are used: STUN `Message`/`parseMessage`
+ * (dtlsRecord.ts). Of werift only exported classes are used: STUN `Message`/`parseMessage`
  * and the RTCP packet classes (through fanout/rtcpCompound.ts).
  */
 import { Message, parseMessage, type RtcpPacket } from "werift";
@@ -23,7 +23,7 @@ import { createSrtcpProtector, type SrtcpProtector } from "../fanout/srtp/srtcp.
 import type { LinkedConnection } from "../fanout/types.js";
 import type { AdoptedTransport, Address } from "../ice/udpMux.js";
 import type { DtlsRecordKeys, HandedOverConnection } from "../werift/types.js";
-import { closeNotifyRecord, CONTENT_TYPE_ALERT, openRecord } from "./dtls-record.js";
+import { closeNotifyRecord, CONTENT_TYPE_ALERT, openRecord } from "./dtlsRecord.js";
 
 const STUN_BINDING = 0x0001;
 const STUN_REQUEST = 0x0000;

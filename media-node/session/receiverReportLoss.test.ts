@@ -11,7 +11,7 @@ import { RTCRtpSender, RtcpReceiverInfo, RtcpRrPacket, type RtcpPacket } from "w
 import { createFanoutSource, createReportScheduler, ManualClock } from "../fanout/index.js";
 import type { FanoutSourceOptions, LinkedConnection, NegotiatedSender } from "../fanout/types.js";
 import { createMetrics } from "../observe/metrics.js";
-import { createStockFanoutSource } from "./stock-fanout.js";
+import { createStockFanoutSource } from "./stockFanout.js";
 
 /** An RR with one report block per [ssrc, fraction lost in 1/256]. */
 const rr = (...blocks: Array<[ssrc: number, fraction: number]>) =>

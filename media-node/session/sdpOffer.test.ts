@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { assertUsableOffer, MAX_MEDIA_SECTIONS, parseOfferMedia, validateOffer } from "./sdp-offer.js";
+import { assertUsableOffer, MAX_MEDIA_SECTIONS, parseOfferMedia, validateOffer } from "./sdpOffer.js";
 import { HttpError } from "../http/errors.js";
 
 const TRANSPORT = ["a=ice-ufrag:abcd", "a=ice-pwd:0123456789abcdef01234567", "a=fingerprint:sha-256 00:11:22", "a=setup:actpass"];

@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseIvf } from "./ivf.js";
-import { isVp8KeyframeData, packetizeVp8 } from "./vp8-packetizer.js";
+import { isVp8KeyframeData, packetizeVp8 } from "./vp8Packetizer.js";
 import { isVp8Keyframe } from "./keyframe.js";
-import { TEST_PATTERN_CLIP } from "./vp8-clip.js";
+import { TEST_PATTERN_CLIP } from "./vp8Clip.js";
 
 test("the embedded test-pattern clip parses as VP8 and starts on a keyframe", () => {
   const clip = parseIvf(readFileSync(TEST_PATTERN_CLIP));

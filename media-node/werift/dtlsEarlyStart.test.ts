@@ -1,23 +1,23 @@
 /**
  * The node sends its DTLS ClientHello EARLY_CLIENT_HELLO_DELAY_MS after ICE connects, not
- * werift's fixed 100 ms later (dtls-early-start.ts). Real werift peers over loopback: with the
+ * werift's fixed 100 ms later (dtlsEarlyStart.ts). Real werift peers over loopback: with the
  * early start the node's client has sent flight 1 by a timer set between the two delays
  * (timers fire in deadline order, so this does not depend on machine speed), werift's own
  * delayed connect() does not restart the handshake, and both ends connect; with it off, flight
  * 1 has not gone out at that point. Also: the seam holds on the installed werift, and a werift
  * whose start() no longer waits, or builds its client elsewhere, is refused.
  */
-import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
+import "../../test/support/noPublicStun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as werift from "werift";
 import { RTCPeerConnection, type RTCDtlsTransport } from "werift";
 import { startIceEndpoint } from "../ice/endpoint.js";
 import { answerWithCandidates, applyRemoteOffer } from "../session/negotiate.js";
-import { peerFactoryFromIce } from "../session/peer-factory.js";
-import { closePeer } from "./close-notify.js";
-import { dtlsEarlyStartProblems, EARLY_CLIENT_HELLO_DELAY_MS } from "./dtls-early-start.js";
-import { peerConnected } from "../../test/support/peer-state.js";
+import { peerFactoryFromIce } from "../session/peerFactory.js";
+import { closePeer } from "./closeNotify.js";
+import { dtlsEarlyStartProblems, EARLY_CLIENT_HELLO_DELAY_MS } from "./dtlsEarlyStart.js";
+import { peerConnected } from "../../test/support/peerState.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createVp8Pattern, patternCounter } from "./vp8-pattern.js";
+import { createVp8Pattern, patternCounter } from "./vp8Pattern.js";
 import { isVp8Keyframe } from "./keyframe.js";
 
 test("createVp8Pattern: keyframe every N frames (and on request), contiguous seq, counter, marker on the last packet", () => {

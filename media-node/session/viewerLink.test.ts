@@ -10,7 +10,7 @@
  * an encrypted close_notify there (that werift and Chromium viewers act on it is covered by
  * test/integration/shutdown.test.ts and the browser tests).
  */
-import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
+import "../../test/support/noPublicStun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -19,10 +19,10 @@ import { GenericNack, Message, PictureLossIndication, RTCPeerConnection, RtcpPay
 import { createSrtcpProtector } from "../fanout/srtp/srtcp.js";
 import { startIceEndpoint } from "../ice/endpoint.js";
 import { handOffViewer } from "../werift/index.js";
-import { closeNotifyRecord } from "./dtls-record.js";
+import { closeNotifyRecord } from "./dtlsRecord.js";
 import { answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
-import { peerFactoryFromIce } from "./peer-factory.js";
-import { ViewerLink } from "./viewer-link.js";
+import { peerFactoryFromIce } from "./peerFactory.js";
+import { ViewerLink } from "./viewerLink.js";
 import { poll } from "../../test/support/poll.js";
 
 /** State here is in-process: look often. */

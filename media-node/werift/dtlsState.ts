@@ -1,7 +1,7 @@
 /**
  * The DTLS record state of a werift DtlsSocket, copied out as plain data (types.ts
- * DtlsRecordKeys): the node seals its own close_notify with it (session/dtls-record.ts), for
- * linked viewers and for peer connections werift still runs (close-notify.ts), and opens a
+ * DtlsRecordKeys): the node seals its own close_notify with it (session/dtlsRecord.ts), for
+ * linked viewers and for peer connections werift still runs (closeNotify.ts), and opens a
  * viewer's alert. werift 0.25.2 keeps it on the socket as `dtls.{version, epoch,
  * recordSequenceNumber}` and, on the negotiated AEAD suite, `cipher.cipher.{blockAlgorithm,
  * clientWriteKey, serverWriteKey, clientNonce, serverNonce}` with `cipher.sessionType` telling
@@ -11,7 +11,7 @@
  * (probe.ts) and proves the copy right: a close_notify sealed from it is accepted by werift's
  * server, and a record werift's server seals opens with it.
  */
-import { closeNotifyRecord, openRecord } from "../session/dtls-record.js";
+import { closeNotifyRecord, openRecord } from "../session/dtlsRecord.js";
 import type { SeamContext } from "./context.js";
 import type { DtlsRecordKeys } from "./types.js";
 

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MediaNodeConfig } from "../config/types.js";
 import type { SessionContext } from "../session/context.js";
-import { validateOffer } from "../session/sdp-offer.js";
+import { validateOffer } from "../session/sdpOffer.js";
 import { PublisherSession } from "../session/publisher.js";
 import { ViewerSession } from "../session/viewer.js";
 import { checkBearer } from "./auth.js";
@@ -56,7 +56,7 @@ export async function handleCreate(req: IncomingMessage, res: ServerResponse, de
   }
   requireContentType(req, "application/sdp");
   // Checked here, before a session slot is taken or werift reads a line: a bad offer is a 400
-  // naming the line; werift gets the checked text (session/sdp-offer.ts).
+  // naming the line; werift gets the checked text (session/sdpOffer.ts).
   const offer = validateOffer(await readBody(req, deps.config.http.maxBodyBytes)).sdp;
   const release = deps.sessions.registry.reserveSlot();
   try {

@@ -4,13 +4,13 @@
  * ICE consent expires 30 s later. `closePeer` sends a DTLS close_notify first (RFC 8842 §5,
  * RFC 5246 §7.2.1) on every DTLS transport werift still runs for the node (publishers, and
  * viewers that end before their handoff); werift and browsers both treat it as the transport
- * closing. The record is sealed by the node's own code (session/dtls-record.ts) from the
- * socket's record state (dtls-state.ts, checked at boot as the "dtls-records" seam) and sent
+ * closing. The record is sealed by the node's own code (session/dtlsRecord.ts) from the
+ * socket's record state (dtlsState.ts, checked at boot as the "dtls-records" seam) and sent
  * through the socket's own transport, so its sequence number follows werift's.
  */
 import type { RTCPeerConnection } from "werift";
-import { closeNotifyRecord } from "../session/dtls-record.js";
-import { dtlsRecordKeysOf, type DtlsSocketInternals } from "./dtls-state.js";
+import { closeNotifyRecord } from "../session/dtlsRecord.js";
+import { dtlsRecordKeysOf, type DtlsSocketInternals } from "./dtlsState.js";
 
 function socketsOf(pc: RTCPeerConnection): DtlsSocketInternals[] {
   return pc.dtlsTransports.map((t) => (t as unknown as { dtls?: DtlsSocketInternals }).dtls).filter((s): s is DtlsSocketInternals => s !== undefined);

@@ -20,11 +20,11 @@
  *   close { id } -> closes the peer connection without DELETE
  *   exit -> closes everything and exits 0
  */
-import "./no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
+import "./noPublicStun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { createInterface } from "node:readline";
 import { MediaStreamTrack, RTCPeerConnection, useH264, useOPUS, useVP8, type RTCRtpTransceiver } from "werift";
 import { isVp8Keyframe } from "../../media-node/ingest/keyframe.js";
-import { createVp8Pattern, patternCounter } from "../../media-node/ingest/vp8-pattern.js";
+import { createVp8Pattern, patternCounter } from "../../media-node/ingest/vp8Pattern.js";
 
 interface Client {
   pc: RTCPeerConnection;

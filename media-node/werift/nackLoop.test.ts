@@ -1,5 +1,5 @@
 /**
- * The receive-side NACK loop of werift 0.25.2 (nack-loop.ts): a gap that a retransmission
+ * The receive-side NACK loop of werift 0.25.2 (nackLoop.ts): a gap that a retransmission
  * fills leaves a 5 ms interval running forever; with the wrap it stops. Counted with
  * process.getActiveResourcesInfo(), no sockets (the receiver's transport is a stub).
  */
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as werift from "werift";
 import { RTCRtpReceiver, RtpHeader, RtpPacket } from "werift";
 import { WeriftSeamError } from "./errors.js";
-import { boundNackLoop, nackHandlerProblems, nackLoopProblems } from "./nack-loop.js";
+import { boundNackLoop, nackHandlerProblems, nackLoopProblems } from "./nackLoop.js";
 import { poll } from "../../test/support/poll.js";
 
 const SSRC = 0x1234_5678;
@@ -53,7 +53,7 @@ async function gapFilledByRetransmission(stub: ReturnType<typeof receiverWithStu
   assert.deepEqual(Object.keys(stub.nack._lost), [], "the retransmission filled the gap");
 }
 
-test("werift 0.25.2 keeps the receiver's 5 ms NACK interval after a retransmission fills the gap (the pitfall nack-loop.ts fixes)", async (t) => {
+test("werift 0.25.2 keeps the receiver's 5 ms NACK interval after a retransmission fills the gap (the pitfall nackLoop.ts fixes)", async (t) => {
   const stub = receiverWithStubTransport();
   t.after(() => stub.receiver.stop());
   // count the loop's ticks; werift's own sendNack still does the work
@@ -65,7 +65,7 @@ test("werift 0.25.2 keeps the receiver's 5 ms NACK interval after a retransmissi
   assert.ok(stub.nacksSent() >= 1, "the gap was NACKed");
   const ticksWhenFilled = ticks;
   await poll(() => ticks - ticksWhenFilled, (n) => n >= 5, 5000, "5 ticks of the loop with nothing lost", FAST);
-  // If this fails werift fixed its loop: nack-loop.ts (and its call in publisher.ts) can go.
+  // If this fails werift fixed its loop: nackLoop.ts (and its call in publisher.ts) can go.
   assert.equal(timers() - before, 1, "the 5 ms interval is still active with nothing lost");
 });
 
@@ -73,7 +73,7 @@ test("boundNackLoop -> the interval stops once the lost list drains; a later gap
   const stub = receiverWithStubTransport();
   const { receiver, nacksSent } = stub;
   t.after(() => receiver.stop());
-  assert.deepEqual(nackHandlerProblems(receiver), [], "werift's NackHandler fields are where nack-loop.ts expects them");
+  assert.deepEqual(nackHandlerProblems(receiver), [], "werift's NackHandler fields are where nackLoop.ts expects them");
   boundNackLoop(receiver);
   boundNackLoop(receiver); // idempotent
   const before = timers();

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeqRewriter } from "./seqMap.js";
+import { SeqRewriter } from "./seqRewriter.js";
 
 test("viewer joining mid-stream -> sequence starts at its own first number, contiguous", () => {
   const r = new SeqRewriter(1000, 5000);

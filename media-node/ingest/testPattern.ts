@@ -11,9 +11,9 @@ import { RtpHeader, RtpPacket } from "werift";
 import type { TestPatternConfig } from "../config/types.js";
 import type { MediaPath, PublisherHandle } from "../session/path.js";
 import { parseIvf, type IvfClip } from "./ivf.js";
-import { TEST_PATTERN_CLIP } from "./vp8-clip.js";
-import { isVp8KeyframeData, packetizeVp8 } from "./vp8-packetizer.js";
-import { createVp8Pattern } from "./vp8-pattern.js";
+import { TEST_PATTERN_CLIP } from "./vp8Clip.js";
+import { isVp8KeyframeData, packetizeVp8 } from "./vp8Packetizer.js";
+import { createVp8Pattern } from "./vp8Pattern.js";
 
 const PAYLOAD_TYPE = 96;
 const CLOCK_RATE = 90000;

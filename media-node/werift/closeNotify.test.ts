@@ -3,12 +3,12 @@
  * closes the peer's DTLS transport at once: two werift peers on loopback. The shape it reads is
  * the registry's "dtls-records" seam (seams.test.ts refuses a doctored one).
  */
-import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
+import "../../test/support/noPublicStun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MediaStreamTrack, RTCPeerConnection } from "werift";
-import { sendCloseNotify } from "./close-notify.js";
-import { dtlsRecordKeysOf } from "./dtls-state.js";
+import { sendCloseNotify } from "./closeNotify.js";
+import { dtlsRecordKeysOf } from "./dtlsState.js";
 import { poll } from "../../test/support/poll.js";
 
 const loopback = () => new RTCPeerConnection({ iceServers: [], iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ["127.0.0.1"] });
@@ -39,7 +39,7 @@ test("sendCloseNotify closes the remote peer's DTLS transport at once", { timeou
   assert.equal(a.dtlsTransports.length, 1);
   const socket = a.dtlsTransports[0]!.dtls;
   const before = dtlsRecordKeysOf(socket);
-  assert.deepEqual(before.problems, [], "werift's record state is where dtls-state.ts reads it");
+  assert.deepEqual(before.problems, [], "werift's record state is where dtlsState.ts reads it");
 
   const closed = new Promise<void>((resolve) => b.dtlsTransports[0]!.onStateChange.subscribe((s) => s === "closed" && resolve()));
   assert.equal(sendCloseNotify(a), 1);

@@ -2,7 +2,7 @@
  * Line-level SDP grammar for what a client sends us (RFC 8866 lines, RFC 8839 ICE, RFC 8122
  * fingerprints, RFC 8842 setup, RFC 8843 mid, RFC 8285 extmap, RFC 4585 rtcp-fb). Pure: each
  * check returns a problem sentence, or undefined when the value is fine. Shared by the offer
- * validator (sdp-offer.ts) and the trickle PATCH reader (http/sdpfrag.ts), so a candidate is
+ * validator (sdpOffer.ts) and the trickle PATCH reader (http/sdpfrag.ts), so a candidate is
  * judged the same way in both.
  *
  * The rules are those of the standards, narrowed where werift (0.25.2) would otherwise throw

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRateLimiter } from "./rate-limit.js";
+import { createRateLimiter } from "./rateLimit.js";
 
 test("createRateLimiter lets one request through per interval", () => {
   let t = 1000;

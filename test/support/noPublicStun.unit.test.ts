@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import "./no-public-stun.js";
+import "./noPublicStun.js";
 import { Connection } from "werift";
 
 test("a werift ICE agent without a configured STUN server gets none (no stun.l.google.com)", () => {

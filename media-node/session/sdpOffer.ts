@@ -1,6 +1,6 @@
 /**
  * The boundary check of an SDP offer, before werift sees it: the whole text is read line by
- * line against the grammar (sdp-offer-grammar.ts) and the WebRTC rules werift relies on
+ * line against the grammar (sdpOfferGrammar.ts) and the WebRTC rules werift relies on
  * without checking (every m-section has a unique a=mid, ICE credentials, a DTLS fingerprint
  * and setup role; a=fmtp names a payload type with an a=rtpmap). A bad offer is an HttpError
  * (400) whose message names the line and what is wrong with it; the route counts it
@@ -14,7 +14,7 @@ import {
   checkCandidate, checkConnection, checkExtmap, checkFingerprint, checkGroup, checkIcePwd, checkIceUfrag, checkMaxMessageSize,
   checkMid, checkRid, checkRtcp, checkSctpPort, checkSctpmap, checkSetup, checkSsrc, intIn, parseFmtp, parseRtcpFb, parseRtpmap,
   quote, sdpLines, splitAttribute, type SdpLine,
-} from "./sdp-offer-grammar.js";
+} from "./sdpOfferGrammar.js";
 
 export interface OfferedCodec { payloadType: number; name: string; clockRate: number }
 export interface OfferedMedia { kind: string; port: number; mid: string; codecs: OfferedCodec[] }

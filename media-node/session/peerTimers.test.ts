@@ -5,15 +5,15 @@
  * no more timers or sockets than before (process.getActiveResourcesInfo()), so nothing
  * per viewer (ICE checks, consent, DTLS flights, NACK or RTCP loops) keeps ticking.
  */
-import "../../test/support/no-public-stun.js"; // before werift creates any ICE agent: no public STUN fallback
+import "../../test/support/noPublicStun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RTCPeerConnection, type RTCPeerConnection as Peer } from "werift";
 import { startIceEndpoint } from "../ice/endpoint.js";
 import { closePeer } from "../werift/index.js";
 import { answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
-import { peerFactoryFromIce } from "./peer-factory.js";
-import { peerConnected } from "../../test/support/peer-state.js";
+import { peerFactoryFromIce } from "./peerFactory.js";
+import { peerConnected } from "../../test/support/peerState.js";
 import { poll } from "../../test/support/poll.js";
 
 const count = (kind: string) => process.getActiveResourcesInfo().filter((r) => r === kind).length;

@@ -1,5 +1,5 @@
 /**
- * The node's own DTLS 1.2 AEAD records (dtls-record.ts): a sealed record opens with the other
+ * The node's own DTLS 1.2 AEAD records (dtlsRecord.ts): a sealed record opens with the other
  * side's view of the same keys, carries the header fields the alert needs, advances the
  * sequence number, and a tampered or truncated record is refused. That werift's own sockets
  * accept what is sealed here and seal what opens here is the registry's "dtls-records" check
@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import type { DtlsRecordKeys } from "../werift/types.js";
-import { closeNotifyRecord, CONTENT_TYPE_ALERT, openRecord, sealRecord } from "./dtls-record.js";
+import { closeNotifyRecord, CONTENT_TYPE_ALERT, openRecord, sealRecord } from "./dtlsRecord.js";
 
 function pair(algorithm: DtlsRecordKeys["algorithm"]): { node: DtlsRecordKeys; peer: DtlsRecordKeys } {
   const keyLength = algorithm === "aes-128-gcm" ? 16 : 32;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkRtpDatagram } from "./rtp-validate.js";
+import { checkRtpDatagram } from "./rtpValidate.js";
 
 function packet(options: { version?: number; pt?: number; csrc?: number; ext?: number[]; padding?: number; payload?: number[] } = {}) {
   const { version = 2, pt = 96, csrc = 0, ext, padding = 0, payload = [0x10, 0x00] } = options;

@@ -10,8 +10,8 @@ import { RtpPacket } from "werift";
 import type { RtpSourceConfig } from "../config/types.js";
 import type { MediaNodeMetrics } from "../observe/metrics.js";
 import type { MediaPath, PublisherHandle } from "../session/path.js";
-import { checkRtpDatagram } from "./rtp-validate.js";
-import { ingestPathCodec } from "./source-codec.js";
+import { checkRtpDatagram } from "./rtpValidate.js";
+import { ingestPathCodec } from "./sourceCodec.js";
 
 export interface RtpIngest {
   readonly port: number;

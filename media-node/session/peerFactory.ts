@@ -15,7 +15,7 @@ export interface PeerFactory {
   prepareRemoteSdp(sdp: string): string;
   /** Whether a trickled remote candidate line should be given to werift. */
   acceptRemoteCandidate(line: string): boolean;
-  /** Called once werift knows the remote description, before ICE starts (werift/dtls-early-start.ts). */
+  /** Called once werift knows the remote description, before ICE starts (werift/dtlsEarlyStart.ts). */
   beforeConnect(pc: RTCPeerConnection): void;
   close(): Promise<void>;
 }
