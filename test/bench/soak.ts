@@ -70,6 +70,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 function rerender(argv: string[]): number {
   const file = argv[argv.indexOf("--report") + 1] ?? "";
   const doc = JSON.parse(readFileSync(file, "utf8")) as SoakDocument;
+  // The summary again from the recorded samples and viewers, so what this code reports applies to old runs too.
+  const { samples, final, viewers, slope, restarts, publisherPeerConnections } = doc;
+  doc.summary = summarizeSoak({ samples, final, viewers, ...(slope ? { slope } : {}), restarts, publisherPeerConnections, cpus: doc.machine.cpus });
   process.stdout.write(reportText(doc) + "\n");
   const svg = argv.indexOf("--svg") >= 0 ? argv[argv.indexOf("--svg") + 1] : undefined;
   writePlot(doc, [file.replace(/\.json$/, ".svg"), ...(svg ? [svg] : [])]);

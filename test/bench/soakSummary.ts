@@ -150,6 +150,8 @@ export interface SoakSummary {
   /** Absent in documents written before it was measured. */
   spaces?: ReturnType<typeof spaceGrowth>;
   sessions: { started: number; ended: number; seenByHarness: number; connected: number; failed: number; vanished: number; peakViewers: number; endedBy: Record<string, number> };
+  /** From creating a viewer's peer connection to connected (lossy ones through their relay), ms. */
+  connectMs: { p50: number; p95: number };
   peerConnections: { end: number; publisher: number };
   loopP99Ms: { median: number; max: number };
   /** The node's CPU over the churn, % of one core, and how often V8 ran a major GC. */
@@ -234,6 +236,7 @@ export function summarizeSoak(input: SummaryInput): SoakSummary {
   const secondHalf = heapSlope(points.filter((p) => p.t >= (first.t + last.t) / 2));
   const heapMb = points.map((p) => p.bytes / 1e6);
   const loops = samples.map((s) => s.loopP99Ms);
+  const connectTimes = viewers.filter((v) => v.connected).map((v) => v.connectMs);
   return {
     minutes: round((final.t - first.t) / 60, 1),
     heap: {
@@ -260,6 +263,7 @@ export function summarizeSoak(input: SummaryInput): SoakSummary {
       peakViewers: Math.max(0, ...samples.map(totalViewers)),
       endedBy: final.endedBy,
     },
+    connectMs: { p50: round(percentile(connectTimes, 50), 0), p95: round(percentile(connectTimes, 95), 0) },
     peerConnections: { end: final.peerConnections, publisher: input.publisherPeerConnections },
     loopP99Ms: { median: round(percentile(loops, 50), 1), max: round(Math.max(0, ...loops), 1) },
     cpuPercent: round((100 * (last.cpuSeconds - first.cpuSeconds)) / Math.max(1e-9, last.t - first.t), 1),
@@ -291,6 +295,7 @@ export function soakTable(s: SoakSummary): string {
     ],
     ["V8 heap spaces in use, first → last tenth of the run (median)", (s.spaces ?? []).slice(0, 4).map((x) => `${x.space} ${x.startMb} → ${x.endMb} MB`).join(", ") || "n/a"],
     ["viewer sessions started / ended", `${s.sessions.started} / ${s.sessions.ended} (harness saw ${s.sessions.seenByHarness} created; ${s.sessions.connected} connected, ${s.sessions.failed} failed, ${s.sessions.vanished} left without DELETE; peak ${s.sessions.peakViewers} at once)`],
+    ["viewer connect p50 / p95", `${num(s.connectMs?.p50, " ms")} / ${num(s.connectMs?.p95, " ms")}`],
     ["ended by reason", Object.entries(s.sessions.endedBy).map(([r, n]) => `${r} ${n}`).join(", ") || "none"],
     ["werift peer connections at the end", `${s.peerConnections.end} (publisher's: ${s.peerConnections.publisher})`],
     ["node event-loop p99 per scrape, median / max", `${s.loopP99Ms.median} / ${s.loopP99Ms.max} ms`],

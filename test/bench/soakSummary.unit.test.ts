@@ -89,7 +89,7 @@ test("summarizeSoak + soakTable -> RSS start/end, sessions, loss per path (node 
     viewer({ id: "v1" }),
     viewer({ id: "v2", lossy: true, received: 990, expected: 1000, relay: { rtp: 1000, dropped: 50 } }),
     viewer({ id: "v3", path: "ingest", leave: "vanish", received: 500, expected: 500 }),
-    viewer({ id: "v4", path: "ingest", connected: false, received: 0, expected: 0 }),
+    viewer({ id: "v4", path: "ingest", connected: false, connectMs: 30000, received: 0, expected: 0 }),
   ];
   const summary = summarizeSoak({ samples, final, viewers, restarts: [20, 40], publisherPeerConnections: 1, cpus: 2 });
   assert.deepEqual(summary.rssMb, { start: 120, end: 135, max: 150 });
@@ -105,6 +105,7 @@ test("summarizeSoak + soakTable -> RSS start/end, sessions, loss per path (node 
   assert.equal(summary.cpuPercent, 30);
   assert.equal(summary.majorGcsPerMin, 2);
   assert.deepEqual(summary.loopP99Ms, { median: 10, max: 30 });
+  assert.deepEqual(summary.connectMs, { p50: 100, p95: 100 }, "connected viewers only");
   const table = soakTable(summary);
   assert.match(table, /^\| figure \| value \|/);
   assert.match(table, /\| RSS start → end \(max\) \| 120 → 135 MB \(150\) \|/);
