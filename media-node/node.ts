@@ -121,7 +121,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   let stopping: Promise<void> | undefined;
   const ingests: RtpIngest[] = [];
   const patterns: TestPattern[] = [];
-  const http = createHttpServer({ config, sessions, tokens, logger, accepting: () => accepting, ready: () => accepting, pages: servePage });
+  const http = createHttpServer({ config, sessions, tokens, logger, metrics, accepting: () => accepting, ready: () => accepting, pages: servePage });
   let observe: Awaited<ReturnType<typeof startObserveServers>> | undefined;
 
   const stop = (): Promise<void> => {

@@ -6,7 +6,7 @@
  * from the moment its connection is handed over (`linkTo`); before that it forwards nothing.
  */
 import { randomInt } from "node:crypto";
-import type { MediaNodeMetrics } from "../observe/metrics.js";
+import type { MediaCounters } from "./mediaCounters.js";
 import { PacketHistory, type HistoryEntry } from "./history.js";
 import { LeanSender } from "./leanSender.js";
 import { answerNack, ResendGuard, type NackContext } from "./nackResponder.js";
@@ -24,7 +24,7 @@ export interface TrackContext {
   historyPackets: number;
   /** The source's ring in `shared` mode (source sequence numbers), else undefined. */
   sharedHistory: PacketHistory | undefined;
-  metrics: MediaNodeMetrics;
+  metrics: MediaCounters;
   clock: Clock;
   requestKeyframe: () => void;
   /** Undefined: forward at once; else hold the viewer until a packet this says starts a keyframe. */

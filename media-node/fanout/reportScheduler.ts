@@ -4,7 +4,7 @@
  * reports of one slot, so N viewers cost one timer and their reports are spread over the
  * interval instead of bursting (werift instead runs one async sleep loop per sender).
  */
-import type { MediaNodeMetrics } from "../observe/metrics.js";
+import type { MediaCounters } from "./mediaCounters.js";
 import { systemClock } from "./clock.js";
 import type { Clock, ReportScheduler, ReportTarget } from "./types.js";
 
@@ -12,7 +12,7 @@ export const TICK_MS = 100;
 
 export interface ReportSchedulerOptions {
   intervalMs: number;
-  metrics?: Pick<MediaNodeMetrics, "rtcpSenderReports">;
+  metrics?: Pick<MediaCounters, "rtcpSenderReports">;
   clock?: Clock;
   /** A target whose sendReport throws is counted here and kept; the wheel never stops for it. */
   onError?: (error: unknown) => void;

@@ -8,7 +8,7 @@
  */
 import type { RTCRtpSender, RtcpPacket, RtpPacket } from "werift";
 import type { NackMode } from "../config/types.js";
-import type { MediaNodeMetrics } from "../observe/metrics.js";
+import type { MediaCounters } from "./mediaCounters.js";
 import type { NegotiatedSender } from "../werift/types.js";
 import type { RtpHeaderFields } from "./srtp/rtpHeaderWriter.js";
 
@@ -43,7 +43,7 @@ export interface FanoutSourceOptions {
   codec: SourceCodec;
   nack: NackOptions;
   reports: ReportScheduler;
-  metrics: MediaNodeMetrics;
+  metrics: MediaCounters;
   /** Ask the publisher for a keyframe (the caller rate-limits). Called on viewer PLI/FIR and on attach. */
   requestKeyframe: () => void;
   /**

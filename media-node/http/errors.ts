@@ -27,6 +27,8 @@
  * | SHUTTING_DOWN          | 503    | the node is draining after SIGTERM                          |
  */
 
+import { SessionError } from "../session/errors.js";
+
 export const ERROR_CATALOGUE = {
   BAD_REQUEST: { status: 400, message: "bad request" },
   MALFORMED_SDP: { status: 400, message: "the body is not a valid SDP offer" },
@@ -67,8 +69,16 @@ export class HttpError extends Error {
   }
 }
 
-/** Anything thrown that is not an HttpError is a bug: it becomes INTERNAL with its cause kept. */
+/**
+ * The one place errors become HTTP: a session refusal keeps its code (its status and message
+ * from the catalogue, Retry-After when it says when to try again); anything else thrown that is
+ * not an HttpError is a bug and becomes INTERNAL with its cause kept.
+ */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
+  if (error instanceof SessionError) {
+    const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { "Retry-After": String(error.retryAfterSeconds) };
+    return new HttpError(error.code, error.detail, headers, { cause: error });
+  }
   return new HttpError("INTERNAL", undefined, {}, { cause: error });
 }

@@ -7,8 +7,7 @@
 import { checkCandidate, checkIcePwd, checkIceUfrag, checkMid, intIn, quote, sdpLines, splitAttribute, type SdpLine } from "../session/sdpOfferGrammar.js";
 import { HttpError } from "./errors.js";
 
-export interface TrickleCandidate { candidate: string; sdpMid?: string; sdpMLineIndex: number }
-export interface SdpFragment { ufrag?: string; pwd?: string; candidates: TrickleCandidate[]; endOfCandidates: boolean }
+import type { SdpFragment } from "../session/types.js";
 
 /** Candidates in one PATCH: a client trickles a few at a time; each becomes checks the node sends. */
 export const MAX_TRICKLE_CANDIDATES = 32;

@@ -9,12 +9,15 @@ import { HttpError, toHttpError, type ErrorCode } from "./errors.js";
 import { sendError, sendJson } from "./respond.js";
 import { matchRoute, routeLabel, type Route } from "./routes.js";
 import { handleCreate, handleDelete, handlePatch, handlePreflight, type WebrtcHandlerDeps } from "./webrtcHandlers.js";
+import type { MediaNodeMetrics } from "../observe/metrics.js";
 
 /** Serves a page route (player / publisher); false when it has nothing for this request. */
 export type PageHandler = (req: IncomingMessage, res: ServerResponse, route: Extract<Route, { name: "page" }>) => boolean;
 
 export interface HttpServerDeps extends WebrtcHandlerDeps {
   logger: Logger;
+  /** The registry: requests and malformed input are counted here, at the edge. */
+  metrics: Pick<MediaNodeMetrics, "httpRequests" | "malformedInput">;
   /** Ready: ICE socket and listeners up, not draining. */
   ready: () => boolean;
   pages?: PageHandler;
@@ -59,7 +62,7 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, route: Route,
 }
 
 export function createHttpServer(deps: HttpServerDeps): Server {
-  const { metrics } = deps.sessions;
+  const { metrics } = deps;
   return createServer((req, res) => {
     const route = matchRoute(new URL(req.url ?? "/", "http://node").pathname);
     const label = routeLabel(req.method ?? "GET", route);

@@ -8,7 +8,7 @@ import { createSocket, type Socket } from "node:dgram";
 import type { Logger } from "pino";
 import { RtpPacket } from "werift";
 import type { RtpSourceConfig } from "../config/types.js";
-import type { MediaNodeMetrics } from "../observe/metrics.js";
+import type { MediaCounters } from "../fanout/mediaCounters.js";
 import type { MediaPath, PublisherHandle } from "../session/path.js";
 import { checkRtpDatagram } from "./rtpValidate.js";
 import { ingestPathCodec } from "./sourceCodec.js";
@@ -18,7 +18,7 @@ export interface RtpIngest {
   close(): Promise<void>;
 }
 
-export async function startRtpIngest(options: { path: MediaPath; config: RtpSourceConfig; metrics: MediaNodeMetrics; logger: Logger }): Promise<RtpIngest> {
+export async function startRtpIngest(options: { path: MediaPath; config: RtpSourceConfig; metrics: MediaCounters; logger: Logger }): Promise<RtpIngest> {
   const { path, config, metrics, logger } = options;
   const codec = ingestPathCodec(config);
   const socket: Socket = createSocket({ type: config.host.includes(":") ? "udp6" : "udp4", reuseAddr: false });

@@ -1,7 +1,7 @@
 /** What a session needs from the node: peers, config knobs, metrics, logs, the registry. */
 import type { Logger } from "pino";
 import type { WebrtcConfig } from "../config/types.js";
-import type { MediaNodeMetrics } from "../observe/metrics.js";
+import type { MediaCounters } from "../fanout/mediaCounters.js";
 import type { PeerFactory } from "./peerFactory.js";
 import type { SessionRegistry } from "./registry.js";
 
@@ -10,7 +10,7 @@ export interface SessionContext {
   webrtc: WebrtcConfig;
   /** webrtc.sessionTimeout in ms: no media (publisher) / no ICE (viewer) for this long ends a session. */
   sessionTimeoutMs: number;
-  metrics: MediaNodeMetrics;
+  metrics: MediaCounters;
   logger: Logger;
   registry: SessionRegistry;
 }

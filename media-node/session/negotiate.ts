@@ -1,7 +1,7 @@
 /** Steps shared by publisher and viewer negotiation over a werift peer connection. */
 import type { RTCPeerConnection } from "werift";
-import { HttpError } from "../http/errors.js";
-import type { SdpFragment } from "../http/sdpfrag.js";
+import { SessionError } from "./errors.js";
+import type { SdpFragment } from "./types.js";
 import type { PeerFactory } from "./peerFactory.js";
 
 /** werift rejects what it cannot parse by throwing; that is the client's bad SDP, not our bug. */
@@ -9,7 +9,7 @@ export async function applyRemoteOffer(pc: RTCPeerConnection, peers: PeerFactory
   try {
     await pc.setRemoteDescription({ type: "offer", sdp: peers.prepareRemoteSdp(offer) });
   } catch (cause) {
-    throw new HttpError("MALFORMED_SDP", (cause as Error).message ?? String(cause), {}, { cause });
+    throw new SessionError("MALFORMED_SDP", (cause as Error).message ?? String(cause), undefined, { cause });
   }
   peers.beforeConnect(pc);
 }

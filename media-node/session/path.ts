@@ -8,9 +8,9 @@
 import type { RtpPacket } from "werift";
 import type { PathConfig } from "../config/types.js";
 import type { FanoutSource, MediaKind, ReportScheduler } from "../fanout/types.js";
-import type { MediaNodeMetrics } from "../observe/metrics.js";
+import type { MediaCounters } from "../fanout/mediaCounters.js";
 import type { NackOptions } from "../fanout/types.js";
-import { HttpError } from "../http/errors.js";
+import { SessionError } from "./errors.js";
 import { codecName, type PathCodec } from "./codecs.js";
 import type { FanoutFactory } from "./forwarding.js";
 import { createRateLimiter } from "./rateLimit.js";
@@ -49,7 +49,7 @@ export interface PathInfo {
 }
 
 export interface PathDeps {
-  metrics: MediaNodeMetrics;
+  metrics: MediaCounters;
   nack: NackOptions;
   reports: ReportScheduler;
   createFanout: FanoutFactory;
@@ -82,8 +82,8 @@ export class MediaPath {
 
   /** Takes the publisher slot; 409 when someone already has it. */
   claimPublisher(handle: PublisherHandle): void {
-    if (this.closed) throw new HttpError("SHUTTING_DOWN");
-    if (this.publisher) throw new HttpError("PUBLISHER_EXISTS", `path "${this.name}" is fed by ${this.publisher.type}`);
+    if (this.closed) throw new SessionError("SHUTTING_DOWN");
+    if (this.publisher) throw new SessionError("PUBLISHER_EXISTS", `path "${this.name}" is fed by ${this.publisher.type}`);
     this.publisher = handle;
   }
 
@@ -145,10 +145,10 @@ export class MediaPath {
   }
 
   addViewer(handle: ViewerHandle): void {
-    if (this.closed) throw new HttpError("SHUTTING_DOWN");
+    if (this.closed) throw new SessionError("SHUTTING_DOWN");
     const max = this.config.maxViewers ?? 0;
     if (max > 0 && this.viewers.size >= max) {
-      throw new HttpError("SESSION_LIMIT", `path "${this.name}" allows ${max} viewers`, { "Retry-After": "5" });
+      throw new SessionError("SESSION_LIMIT", `path "${this.name}" allows ${max} viewers`, 5);
     }
     this.viewers.set(handle.id, handle);
   }
@@ -170,7 +170,7 @@ export class MediaPath {
       };
       const timer = setTimeout(() => {
         this.publisherWaiters.delete(done);
-        reject(new HttpError("NO_PUBLISHER", `nobody published on "${this.name}" within ${timeoutMs} ms`, { "Retry-After": "2" }));
+        reject(new SessionError("NO_PUBLISHER", `nobody published on "${this.name}" within ${timeoutMs} ms`, 2));
       }, timeoutMs);
       this.publisherWaiters.add(done);
     });

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { MediaStreamTrack, RTCPeerConnection, RTCRtpTransceiver } from "werift";
 import type { MediaKind } from "../fanout/types.js";
-import type { SdpFragment } from "../http/sdpfrag.js";
+import type { SdpFragment } from "./types.js";
 import { isSupportedCodec, pathCodecFromNegotiated, publisherCodecs } from "./codecs.js";
 import type { SessionContext } from "./context.js";
 import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer, startWatchdog } from "./negotiate.js";
@@ -33,7 +33,7 @@ export class PublisherSession implements WebrtcSession, PublisherHandle {
     return this.isClosed;
   }
 
-  /** Negotiates and returns the answer SDP; throws HttpError on bad offers (the session is then closed). */
+  /** Negotiates and returns the answer SDP; throws SessionError on bad offers (the session is then closed). */
   async start(offer: string): Promise<string> {
     assertUsableOffer(offer, isSupportedCodec);
     this.path.claimPublisher(this);

@@ -4,7 +4,7 @@
  * id in its resource URL.
  */
 import type { PathConfig } from "../config/types.js";
-import { HttpError } from "../http/errors.js";
+import { SessionError } from "./errors.js";
 import { MediaPath, type PathDeps, type PathInfo } from "./path.js";
 import type { WebrtcSession } from "./types.js";
 
@@ -28,9 +28,9 @@ export class SessionRegistry {
 
   /** Holds a session slot while a session negotiates; call the returned release once it registered or failed. */
   reserveSlot(): () => void {
-    if (this.closing) throw new HttpError("SHUTTING_DOWN", undefined, { "Retry-After": "5" });
+    if (this.closing) throw new SessionError("SHUTTING_DOWN", undefined, 5);
     if (this.sessions.size + this.negotiating >= this.maxSessions) {
-      throw new HttpError("SESSION_LIMIT", `${this.maxSessions} sessions`, { "Retry-After": "5" });
+      throw new SessionError("SESSION_LIMIT", `${this.maxSessions} sessions`, 5);
     }
     this.negotiating += 1;
     let released = false;

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { assertUsableOffer, MAX_MEDIA_SECTIONS, parseOfferMedia, validateOffer } from "./sdpOffer.js";
-import { HttpError } from "../http/errors.js";
+import { HttpError, toHttpError } from "../http/errors.js";
 
 const TRANSPORT = ["a=ice-ufrag:abcd", "a=ice-pwd:0123456789abcdef01234567", "a=fingerprint:sha-256 00:11:22", "a=setup:actpass"];
 const offer = (media: string) => ["v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "t=0 0", ...TRANSPORT, ...media.split("\n")].join("\r\n") + "\r\n";
@@ -15,9 +15,11 @@ const accepts = (kind: string, name: string) => (kind === "video" ? ["vp8", "h26
 const refusal = (fn: () => unknown): [string, string] => {
   try {
     fn();
-  } catch (error) {
+  } catch (thrown) {
+    // As the route answers it: a refusal maps to its HttpError, anything else to INTERNAL.
+    const error = toHttpError(thrown);
     assert.ok(error instanceof HttpError, `not an HttpError: ${String(error)}`);
-    assert.equal(error.status, 400);
+    assert.equal(error.status, 400, `answered ${error.status}: ${String(thrown)}`);
     return [error.code, error.message];
   }
   return ["ok", ""];

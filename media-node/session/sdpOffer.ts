@@ -2,14 +2,14 @@
  * The boundary check of an SDP offer, before werift sees it: the whole text is read line by
  * line against the grammar (sdpOfferGrammar.ts) and the WebRTC rules werift relies on
  * without checking (every m-section has a unique a=mid, ICE credentials, a DTLS fingerprint
- * and setup role; a=fmtp names a payload type with an a=rtpmap). A bad offer is an HttpError
+ * and setup role; a=fmtp names a payload type with an a=rtpmap). A bad offer is a SessionError
  * (400) whose message names the line and what is wrong with it; the route counts it
  * (`malformedInput{kind:"sdp"}`). A good one comes back re-joined with "\r\n" line ends, so
  * werift reads exactly the lines that were checked, less two it would trip on although they
  * are valid: `a=rtcp:<port>` without an address, and `a=end-of-candidates` after candidates it
  * cannot pair (it would fail ICE in the middle of the negotiation). Pure.
  */
-import { HttpError } from "../http/errors.js";
+import { SessionError } from "./errors.js";
 import {
   checkCandidate, checkConnection, checkExtmap, checkFingerprint, checkGroup, checkIcePwd, checkIceUfrag, checkMaxMessageSize,
   checkMid, checkRid, checkRtcp, checkSctpPort, checkSctpmap, checkSetup, checkSsrc, intIn, parseFmtp, parseRtcpFb, parseRtpmap,
@@ -47,7 +47,7 @@ interface Section extends Transport {
 }
 
 const malformed = (problem: string): never => {
-  throw new HttpError("MALFORMED_SDP", problem);
+  throw new SessionError("MALFORMED_SDP", problem);
 };
 const at = (line: SdpLine, problem: string): never => malformed(`line ${line.n} ${quote(line.text, 48)}: ${problem}`);
 
@@ -239,7 +239,7 @@ export function validateOffer(body: string): ValidatedOffer {
   // (peer-reflexive), as ice/sdpCandidates.ts does for mDNS-only offers.
   const withheld = new Set(sections.filter((s) => !s.pairable).flatMap((s) => s.endOfCandidates));
   const media = sections.map((s) => ({ kind: s.kind, port: s.port, mid: s.mid!, codecs: [...s.codecs.values()] }));
-  if (!media.some((m) => (m.kind === "audio" || m.kind === "video") && m.port !== 0)) throw new HttpError("SDP_WITHOUT_MEDIA");
+  if (!media.some((m) => (m.kind === "audio" || m.kind === "video") && m.port !== 0)) throw new SessionError("SDP_WITHOUT_MEDIA");
   return { sdp: kept.filter((_, i) => !withheld.has(i)).join("\r\n") + "\r\n", media };
 }
 
@@ -257,7 +257,7 @@ export function assertUsableOffer(sdp: string, accepts: (kind: string, codecName
   const usable = av.filter((m) => m.codecs.some((c) => accepts(m.kind, c.name)));
   if (usable.length === 0) {
     const offered = [...new Set(av.flatMap((m) => m.codecs.map((c) => `${m.kind}/${c.name}`)))].join(", ") || "none";
-    throw new HttpError("UNSUPPORTED_CODEC", `offered ${offered}`);
+    throw new SessionError("UNSUPPORTED_CODEC", `offered ${offered}`);
   }
   return usable;
 }

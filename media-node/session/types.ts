@@ -1,6 +1,10 @@
 /** The contract of a WHIP/WHEP session resource, readable without the implementations. */
-import type { SdpFragment } from "../http/sdpfrag.js";
 import type { MediaPath } from "./path.js";
+
+/** One trickled ICE candidate of a PATCH (RFC 8840), as http/sdpfrag.ts read and checked it. */
+export interface TrickleCandidate { candidate: string; sdpMid?: string; sdpMLineIndex: number }
+/** A trickle-ice-sdpfrag: the ICE credentials it names and its candidates. */
+export interface SdpFragment { ufrag?: string; pwd?: string; candidates: TrickleCandidate[]; endOfCandidates: boolean }
 
 export type SessionRole = "publisher" | "viewer";
 

@@ -9,8 +9,8 @@
 import { randomUUID } from "node:crypto";
 import type { RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver, RtcpPacket } from "werift";
 import type { ForwardedTrack, MediaKind } from "../fanout/types.js";
-import { HttpError } from "../http/errors.js";
-import type { SdpFragment } from "../http/sdpfrag.js";
+import { SessionError } from "./errors.js";
+import type { SdpFragment } from "./types.js";
 import { stripNackFeedback, unknownSsrcReason } from "../fanout/index.js";
 import { codecName, viewerCodec } from "./codecs.js";
 import type { SessionContext } from "./context.js";
@@ -53,7 +53,7 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
   async start(offer: string): Promise<string> {
     const path = this.path;
     if (!path.hasPublisher || path.allSources().length === 0) {
-      if (!path.config.waitForPublisher) throw new HttpError("NO_PUBLISHER", `path "${path.name}"`, { "Retry-After": "2" });
+      if (!path.config.waitForPublisher) throw new SessionError("NO_PUBLISHER", `path "${path.name}"`, 2);
       await path.waitForPublisher(this.ctx.sessionTimeoutMs);
     }
     assertUsableOffer(offer, (kind, name) => {
@@ -81,7 +81,7 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
       await applyRemoteOffer(pc, this.ctx.peers, offer);
       const sending = pc.getTransceivers().filter((t) => this.prepareTransceiver(t));
       const answer = await answerWithCandidates(pc);
-      if (this.isClosed) throw new HttpError("NO_PUBLISHER", "the publisher left during negotiation", { "Retry-After": "2" });
+      if (this.isClosed) throw new SessionError("NO_PUBLISHER", "the publisher left during negotiation", 2);
       for (const transceiver of sending) {
         const source = path.source(transceiver.kind as MediaKind);
         if (!source) continue;

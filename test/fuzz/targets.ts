@@ -9,7 +9,7 @@ import type fc from "fast-check";
 import { Candidate, RtpPacket, type RtcpPacket } from "werift";
 import { parseRtcpCompound } from "../../media-node/fanout/rtcpCompound.js";
 import { unknownSsrcReason } from "../../media-node/fanout/rtcpTap.js";
-import { HttpError } from "../../media-node/http/errors.js";
+import { toHttpError } from "../../media-node/http/errors.js";
 import { parseSdpFragment } from "../../media-node/http/sdpfrag.js";
 import { inspectDatagram } from "../../media-node/ice/stun.js";
 import { acceptCandidateLine } from "../../media-node/ice/sdpCandidates.js";
@@ -35,9 +35,10 @@ export interface FuzzTarget<T> {
 const ok: Outcome = { verdict: "ok" };
 const crash = (stage: string, error: unknown): Outcome => ({ verdict: "crash", detail: `${stage}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` });
 
-/** An HttpError below 500 is a refusal; anything else thrown is a crash of the code under test. */
+/** What the route would answer below 500 is a refusal; anything else thrown is a crash of the code under test. */
 function refusal(stage: string, error: unknown): Outcome {
-  if (error instanceof HttpError && error.status < 500) return { verdict: "rejected", detail: `${error.status} ${error.code}` };
+  const answered = toHttpError(error);
+  if (answered.status < 500) return { verdict: "rejected", detail: `${answered.status} ${answered.code}` };
   return crash(stage, error);
 }
 

@@ -5,16 +5,16 @@
  * only the per-viewer send work is measured. Columns: stock, lean protecting with werift's
  * SrtpSession, lean with our own SRTP (srtp/, what linked viewers use).
  *
- *   npx tsx media-node/fanout/leanSender.bench.ts [viewers=100] [packets=2000]
+ *   npx tsx test/bench/leanSender.ts [viewers=100] [packets=2000]
  */
 import { randomBytes } from "node:crypto";
 import { MediaStreamTrack, RTCRtpCodecParameters, RTCRtpSender, RtpHeader, RtpPacket, SrtpSession, ProtectionProfileAes128CmHmacSha1_80, ProtectionProfileAeadAes128Gcm, keyLength, saltLength } from "werift";
-import { createMetrics } from "../observe/metrics.js";
-import { createFanoutSource } from "./fanoutSource.js";
-import { createReportScheduler } from "./reportScheduler.js";
-import { createSrtpProtector } from "./srtp/createProtector.js";
-import { rtpHeaderLength, writeRtpHeader, type RtpHeaderFields } from "./srtp/rtpHeaderWriter.js";
-import type { LinkedConnection, NegotiatedSender } from "./types.js";
+import { createMetrics } from "../../media-node/observe/metrics.js";
+import { createFanoutSource } from "../../media-node/fanout/fanoutSource.js";
+import { createReportScheduler } from "../../media-node/fanout/reportScheduler.js";
+import { createSrtpProtector } from "../../media-node/fanout/srtp/createProtector.js";
+import { rtpHeaderLength, writeRtpHeader, type RtpHeaderFields } from "../../media-node/fanout/srtp/rtpHeaderWriter.js";
+import type { LinkedConnection, NegotiatedSender } from "../../media-node/fanout/types.js";
 
 type LeanSrtpMode = "none" | "werift" | "own";
 
