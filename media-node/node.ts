@@ -7,7 +7,8 @@
 import type { Logger } from "pino";
 import { parseDuration } from "../common/duration.js";
 import type { MediaNodeConfig } from "./config/types.js";
-import { createReportScheduler } from "./fanout/index.js";
+import { createFanoutSource, createReportScheduler } from "./fanout/index.js";
+import type { FanoutFactory } from "./fanout/types.js";
 import { renderPlayerPage, renderPublisherPage, PAGE_HEADERS } from "./http/pages/pages.js";
 import { createHttpServer, type PageHandler } from "./http/server.js";
 import { loadPathTokens, type TokenFileEvents } from "./http/tokenSource.js";
@@ -18,9 +19,9 @@ import { closeServer, listenOn } from "./listen.js";
 import type { MediaNodeMetrics } from "./observe/metrics.js";
 import { startObserveServers } from "./observe/server.js";
 import type { SessionContext } from "./session/context.js";
-import { fanoutFactory, fanoutKindFromEnv } from "./session/forwarding.js";
 import { peerFactoryFromIce } from "./session/peerFactory.js";
 import { SessionRegistry } from "./session/registry.js";
+import { createWatchdogs } from "./session/watchdogs.js";
 import { assertWeriftSeams } from "./werift/index.js";
 
 export interface MediaNode {
@@ -42,7 +43,13 @@ export interface MediaNodeOptions {
   config: MediaNodeConfig;
   logger: Logger;
   metrics: MediaNodeMetrics;
-  env?: NodeJS.ProcessEnv;
+  /**
+   * The fan-out every path uses: the lean path (media-node/fanout) unless a benchmark hands in
+   * the baseline it measures against (test/bench/stockMediaNode.ts). Not a user knob.
+   */
+  createFanout?: FanoutFactory;
+  /** Start DTLS the moment ICE connects (default) rather than after werift's own 100 ms wait; the baseline keeps werift's. */
+  earlyDtlsStart?: boolean;
 }
 
 const servePage: PageHandler = (_req, res, route) => {
@@ -79,10 +86,10 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   // Before anything listens: a path whose token file cannot be read must not start unguarded
   // (throws a ConfigError naming the field and the file).
   const tokens = loadPathTokens(config.paths, { events: tokenFileEvents(metrics, logger) });
-  const fanout = fanoutKindFromEnv(options.env ?? process.env);
+  const createFanout = options.createFanout ?? createFanoutSource;
   const { webrtc } = config;
   // Fail at boot, not at the first viewer, when werift's internals moved underneath: every seam
-  // of the one registry (werift/seams.ts), whichever fan-out runs. Throws WeriftSeamError.
+  // of the one registry (werift/seams.ts). Throws WeriftSeamError.
   await assertWeriftSeams();
   const ice = await startIceEndpoint({
     host: webrtc.udpHost,
@@ -93,8 +100,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     mdnsMode: webrtc.mdns.mode,
     events: iceMetrics(metrics),
   });
-  // werift's stock path keeps werift's own DTLS timing too: the benchmark measures against it
-  const peers = peerFactoryFromIce(ice, { earlyDtlsStart: fanout === "lean", census: metrics.weriftPeers });
+  const peers = peerFactoryFromIce(ice, { earlyDtlsStart: options.earlyDtlsStart ?? true, census: metrics.weriftPeers });
   const reports = createReportScheduler({
     intervalMs: parseDuration(config.webrtc.rtcpReportInterval),
     metrics,
@@ -102,17 +108,20 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
   });
   const registry = new SessionRegistry(
     config.paths,
-    { metrics, nack: config.webrtc.nack, reports, createFanout: fanoutFactory(fanout) },
+    { metrics, nack: config.webrtc.nack, reports, createFanout },
     config.webrtc.maxSessions,
   );
   metrics.setPathStatsReader(() => registry.info().map((p) => ({ path: p.name, publishers: p.publisher ? 1 : 0, viewers: p.viewers })));
   metrics.setHistoryBytesReader(() => registry.historyBytes());
   metrics.setViewerLossReader(() => registry.allPaths().map((path) => ({ path: path.name, viewers: path.viewerFractionsLost() })));
 
+  const sessionTimeoutMs = parseDuration(config.webrtc.sessionTimeout);
+  const watchdogs = createWatchdogs({ timeoutMs: sessionTimeoutMs, onError: (err) => logger.error({ err }, "ending a silent session failed") });
   const sessions: SessionContext = {
     peers,
     webrtc: config.webrtc,
-    sessionTimeoutMs: parseDuration(config.webrtc.sessionTimeout),
+    sessionTimeoutMs,
+    watchdogs,
     metrics,
     logger,
     registry,
@@ -131,6 +140,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
       for (const pattern of patterns) pattern.close();
       await Promise.all(ingests.map((ingest) => ingest.close()));
       reports.close();
+      watchdogs.close();
       await Promise.all([closeServer(http), observe?.close(), peers.close()]);
       logger.info("media node stopped");
     })();
@@ -147,7 +157,7 @@ export async function startMediaNode(options: MediaNodeOptions): Promise<MediaNo
     const httpUrl = await listenOn(http, config.http.listen);
     accepting = true;
     const { metricsUrl, pprofUrl } = observe;
-    logger.info({ http: httpUrl, metrics: metricsUrl, pprof: pprofUrl, udpPort: peers.port, fanout, paths: config.paths.map((p) => p.name) }, "media node ready");
+    logger.info({ http: httpUrl, metrics: metricsUrl, pprof: pprofUrl, udpPort: peers.port, fanout: createFanout.name, paths: config.paths.map((p) => p.name) }, "media node ready");
     return { httpUrl, metricsUrl, pprofUrl, udpPort: peers.port, registry, ready: () => accepting, stop };
   } catch (error) {
     await stop();

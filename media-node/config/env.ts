@@ -42,3 +42,21 @@ export function applyEnvOverrides(doc: Record<string, unknown>, env: NodeJS.Proc
   }
   return out;
 }
+
+/**
+ * MEDIA_NODE_HEAP_SAMPLING_BYTES: bytes between heap-profile samples. Read before the config file
+ * (heap sampling starts before anything else loads, observe/earlyProfiling.ts), so it is no field
+ * of the file; a value that is not a whole number in range is refused, never silently replaced.
+ */
+export const HEAP_SAMPLING_ENV = "MEDIA_NODE_HEAP_SAMPLING_BYTES";
+export const HEAP_SAMPLING_RANGE = { min: 1024, max: 64 * 1024 * 1024 } as const;
+
+export function heapSamplingBytesFromEnv(env: NodeJS.ProcessEnv, fallback: number): number {
+  const raw = env[HEAP_SAMPLING_ENV];
+  if (raw === undefined || raw === "") return fallback;
+  const value = /^[0-9]+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!(value >= HEAP_SAMPLING_RANGE.min && value <= HEAP_SAMPLING_RANGE.max)) {
+    throw new RangeError(`${HEAP_SAMPLING_ENV} must be a whole number of bytes ${HEAP_SAMPLING_RANGE.min}..${HEAP_SAMPLING_RANGE.max}, got "${raw}"`);
+  }
+  return value;
+}

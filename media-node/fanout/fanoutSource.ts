@@ -3,7 +3,7 @@
  * shared history (by reference) and handed to every viewer, each of which writes only its own
  * header; counters are incremented once per source packet, not once per viewer.
  */
-import { keyframeDetector } from "../ingest/keyframe.js";
+import { keyframeDetector } from "../codec/keyframe.js";
 import { systemClock } from "./clock.js";
 import { LeanForwardedTrack, type TrackContext } from "./forwardedTrack.js";
 import { PacketHistory } from "./history.js";

@@ -57,7 +57,7 @@ export interface FanoutSourceOptions {
 /**
  * What the session layer hands over for one viewer's outgoing track when it negotiates. The lean
  * path sends nothing until the connection is handed over (`ForwardedTrack.linkTo`); only
- * werift's stock path (session/stockFanout.ts) sends through `sender`.
+ * werift's stock path (the benchmark baseline, test/bench/stockFanout.ts) sends through `sender`.
  */
 export interface ViewerBinding {
   id: string;
@@ -124,6 +124,9 @@ export interface FanoutSource {
   /** Closes every forwarded track. Idempotent. */
   close(): void;
 }
+
+/** Makes the fan-out of one track of a path (the lean path: createFanoutSource). */
+export type FanoutFactory = (options: FanoutSourceOptions) => FanoutSource;
 
 /** One entry in the process-wide timer wheel: sends this viewer's SR (+SDES) when its slot comes. */
 export interface ReportTarget {

@@ -24,6 +24,7 @@
  * | ETAG_REQUIRED          | 428    | PATCH without If-Match                                      |
  * | INTERNAL               | 500    | a bug; logged with its cause                                |
  * | SESSION_LIMIT          | 503    | webrtc.maxSessions or the path's maxViewers reached         |
+ * | SESSION_ENDED          | 503    | the node ended the session while it negotiated (try again)  |
  * | SHUTTING_DOWN          | 503    | the node is draining after SIGTERM                          |
  */
 
@@ -49,6 +50,7 @@ export const ERROR_CATALOGUE = {
   ETAG_REQUIRED: { status: 428, message: "PATCH requires an If-Match header" },
   INTERNAL: { status: 500, message: "internal error" },
   SESSION_LIMIT: { status: 503, message: "session limit reached" },
+  SESSION_ENDED: { status: 503, message: "the session was ended while it negotiated; try again" },
   SHUTTING_DOWN: { status: 503, message: "the node is shutting down" },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseIvf } from "./ivf.js";
 import { isVp8KeyframeData, packetizeVp8 } from "./vp8Packetizer.js";
-import { isVp8Keyframe } from "./keyframe.js";
+import { isVp8Keyframe } from "../codec/keyframe.js";
 import { TEST_PATTERN_CLIP } from "./vp8Clip.js";
 
 test("the embedded test-pattern clip parses as VP8 and starts on a keyframe", () => {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createVp8Pattern, patternCounter } from "./vp8Pattern.js";
-import { isVp8Keyframe } from "./keyframe.js";
+import { isVp8Keyframe } from "../codec/keyframe.js";
 
 test("createVp8Pattern: keyframe every N frames (and on request), contiguous seq, counter, marker on the last packet", () => {
   const pattern = createVp8Pattern({ packetsPerFrame: 3, payloadBytes: 100, keyframeEvery: 4, ssrc: 7, payloadType: 96 });

@@ -4,8 +4,15 @@
  * as real allocation sites instead of the unsampled baseline.
  * `MEDIA_NODE_HEAP_SAMPLING_BYTES` overrides the sampling interval (bytes between samples).
  */
+import { heapSamplingBytesFromEnv } from "../config/env.js";
 import { DEFAULT_HEAP_SAMPLING_BYTES, startHeapSampling } from "./heapProfile.js";
 
-const raw = process.env.MEDIA_NODE_HEAP_SAMPLING_BYTES;
-const intervalBytes = raw && /^[0-9]+$/.test(raw) ? Number(raw) : DEFAULT_HEAP_SAMPLING_BYTES;
+let intervalBytes: number;
+try {
+  intervalBytes = heapSamplingBytesFromEnv(process.env, DEFAULT_HEAP_SAMPLING_BYTES);
+} catch (error) {
+  // as a bad config does: say what is wrong and exit 1 before anything listens
+  process.stderr.write(`media-node: ${(error as Error).message}\n`);
+  process.exit(1);
+}
 startHeapSampling({ intervalBytes });

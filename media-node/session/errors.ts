@@ -9,6 +9,7 @@ export type SessionRefusal =
   | "PUBLISHER_EXISTS"
   | "NO_PUBLISHER"
   | "SESSION_LIMIT"
+  | "SESSION_ENDED"
   | "SHUTTING_DOWN";
 
 export class SessionError extends Error {
@@ -22,4 +23,21 @@ export class SessionError extends Error {
     super(detail ? `${code}: ${detail}` : code, options);
     this.name = "SessionError";
   }
+}
+
+/**
+ * The refusal for a session the node ended while it was still negotiating (its peer connection
+ * closed, its publisher left, the node began to drain): whatever werift threw after that is a
+ * consequence, not a bug, and the client is told what happened and that it may try again.
+ */
+export function endedWhileNegotiating(endReason: string, shuttingDown: boolean, cause?: unknown): SessionError {
+  if (shuttingDown) return new SessionError("SHUTTING_DOWN", undefined, 5, { cause });
+  if (endReason.startsWith("publisher-")) return new SessionError("NO_PUBLISHER", "the publisher left during negotiation", 2, { cause });
+  return new SessionError("SESSION_ENDED", `ended (${endReason}) during negotiation`, 1, { cause });
+}
+
+/** What a failed negotiation throws: a session ended meanwhile says so; anything else as it was. */
+export function negotiationError(error: unknown, endReason: string | undefined, shuttingDown: boolean): unknown {
+  if (endReason === undefined || error instanceof SessionError) return error;
+  return endedWhileNegotiating(endReason, shuttingDown, error);
 }

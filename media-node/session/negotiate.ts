@@ -40,12 +40,3 @@ export async function addTrickledCandidates(pc: RTCPeerConnection, peers: PeerFa
     await pc.addIceCandidate({ candidate, sdpMLineIndex, ...(sdpMid !== undefined ? { sdpMid } : {}) }).catch(() => undefined);
   }
 }
-
-/** Calls `onTimeout` once `lastActivity()` is older than `timeoutMs`; checks a few times per timeout. */
-export function startWatchdog(timeoutMs: number, lastActivity: () => number, onTimeout: () => void): () => void {
-  const timer = setInterval(() => {
-    if (Date.now() - lastActivity() > timeoutMs) onTimeout();
-  }, Math.max(50, Math.min(1000, timeoutMs / 4)));
-  timer.unref();
-  return () => clearInterval(timer);
-}

@@ -7,12 +7,10 @@
  */
 import type { RtpPacket } from "werift";
 import type { PathConfig } from "../config/types.js";
-import type { FanoutSource, MediaKind, ReportScheduler } from "../fanout/types.js";
+import type { FanoutFactory, FanoutSource, MediaKind, NackOptions, ReportScheduler } from "../fanout/types.js";
 import type { MediaCounters } from "../fanout/mediaCounters.js";
-import type { NackOptions } from "../fanout/types.js";
 import { SessionError } from "./errors.js";
 import { codecName, type PathCodec } from "./codecs.js";
-import type { FanoutFactory } from "./forwarding.js";
 import { createRateLimiter } from "./rateLimit.js";
 
 export type PublisherType = "whip" | "rtp" | "testPattern";

@@ -10,8 +10,9 @@ import type { MediaKind } from "../fanout/types.js";
 import type { SdpFragment } from "./types.js";
 import { isSupportedCodec, pathCodecFromNegotiated, publisherCodecs } from "./codecs.js";
 import type { SessionContext } from "./context.js";
-import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer, startWatchdog } from "./negotiate.js";
+import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
 import type { MediaPath, PublisherHandle } from "./path.js";
+import { endedWhileNegotiating, negotiationError, SessionError } from "./errors.js";
 import { assertUsableOffer } from "./sdpOffer.js";
 import { boundNackLoop, closePeer } from "../werift/index.js";
 import type { WebrtcSession } from "./types.js";
@@ -26,6 +27,8 @@ export class PublisherSession implements WebrtcSession, PublisherHandle {
   private lastActivity = Date.now();
   private stopWatchdog: () => void = () => undefined;
   private isClosed = false;
+  /** Why close() ran; set while negotiating means the node ended the session under the client. */
+  private endReason: string | undefined;
 
   constructor(private readonly ctx: SessionContext, readonly path: MediaPath) {}
 
@@ -45,24 +48,34 @@ export class PublisherSession implements WebrtcSession, PublisherHandle {
       });
       pc.onTrack.subscribe((track) => this.receive(track));
       await applyRemoteOffer(pc, this.ctx.peers, offer);
+      this.refuseIfEnded();
       const receiving = pc.getTransceivers().filter((t) => this.prepareTransceiver(t));
       // werift's receiver NACK loop would otherwise tick every 5 ms forever after the first repaired gap
       for (const transceiver of receiving) boundNackLoop(transceiver.receiver);
       const answer = await answerWithCandidates(pc);
+      this.refuseIfEnded();
       for (const transceiver of receiving) {
         const codec = transceiver.codecs[0];
         if (codec) this.path.addSource(this, pathCodecFromNegotiated(transceiver.kind as MediaKind, codec));
       }
       this.ctx.registry.register(this);
       this.lastActivity = Date.now();
-      this.stopWatchdog = startWatchdog(this.ctx.sessionTimeoutMs, () => this.lastActivity, () => this.close("media-timeout"));
+      this.stopWatchdog = this.ctx.watchdogs.watch(() => this.lastActivity, () => this.close("media-timeout"));
       this.path.publisherReady(this);
       this.ctx.logger.info({ path: this.path.name, session: this.id, codecs: this.path.info().codecs }, "publisher started");
       return answer;
     } catch (error) {
+      const refusal = negotiationError(error, this.endReason, this.ctx.registry.isClosing);
       this.close("negotiation-failed");
-      throw error;
+      throw refusal;
     }
+  }
+
+  /** Between the awaits of negotiation: a session the node ended meanwhile goes no further. */
+  private refuseIfEnded(): void {
+    if (this.endReason !== undefined) throw endedWhileNegotiating(this.endReason, this.ctx.registry.isClosing);
+    // the node began to drain while this one negotiated: answering 201 would hand out a dead session
+    if (this.ctx.registry.isClosing) throw new SessionError("SHUTTING_DOWN", undefined, 5);
   }
 
   /** Receives one kind with exactly one codec (the publisher's first usable one), so the source codec is unambiguous. */
@@ -100,6 +113,7 @@ export class PublisherSession implements WebrtcSession, PublisherHandle {
   close(reason: string): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.endReason = reason;
     this.stopWatchdog();
     this.path.releasePublisher(this, reason);
     this.ctx.registry.forget(this);

@@ -26,6 +26,11 @@ export class SessionRegistry {
     return [...this.paths.values()];
   }
 
+  /** True once closeAll ran: the node is draining. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
   /** Holds a session slot while a session negotiates; call the returned release once it registered or failed. */
   reserveSlot(): () => void {
     if (this.closing) throw new SessionError("SHUTTING_DOWN", undefined, 5);

@@ -9,12 +9,12 @@
 import { randomUUID } from "node:crypto";
 import type { RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver, RtcpPacket } from "werift";
 import type { ForwardedTrack, MediaKind } from "../fanout/types.js";
-import { SessionError } from "./errors.js";
+import { endedWhileNegotiating, negotiationError, SessionError } from "./errors.js";
 import type { SdpFragment } from "./types.js";
 import { stripNackFeedback, unknownSsrcReason } from "../fanout/index.js";
 import { codecName, viewerCodec } from "./codecs.js";
 import type { SessionContext } from "./context.js";
-import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer, startWatchdog } from "./negotiate.js";
+import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
 import type { MediaPath, ViewerHandle } from "./path.js";
 import { assertUsableOffer } from "./sdpOffer.js";
 import { closePeer, handOffViewer } from "../werift/index.js";
@@ -43,6 +43,8 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
   private readonly createdAt = Date.now();
   private stopWatchdog: () => void = () => undefined;
   private isClosed = false;
+  /** Why close() ran; set while negotiating means the node ended the session under the client. */
+  private endReason: string | undefined;
 
   constructor(private readonly ctx: SessionContext, readonly path: MediaPath) {}
 
@@ -79,9 +81,10 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
       });
       this.stopWatchingPc = () => watch.unSubscribe();
       await applyRemoteOffer(pc, this.ctx.peers, offer);
+      this.refuseIfEnded();
       const sending = pc.getTransceivers().filter((t) => this.prepareTransceiver(t));
       const answer = await answerWithCandidates(pc);
-      if (this.isClosed) throw new SessionError("NO_PUBLISHER", "the publisher left during negotiation", 2);
+      this.refuseIfEnded();
       for (const transceiver of sending) {
         const source = path.source(transceiver.kind as MediaKind);
         if (!source) continue;
@@ -91,14 +94,22 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
       this.ctx.registry.register(this);
       const linkedSilenceMs = Math.max(0, LINKED_SILENCE_MS - this.ctx.sessionTimeoutMs);
       const lastActivity = () => (this.links ? Math.max(...this.links.map((l) => l.lastHeardMs)) + linkedSilenceMs : this.connected ? Date.now() : this.createdAt);
-      this.stopWatchdog = startWatchdog(this.ctx.sessionTimeoutMs, lastActivity, () => this.close(this.links ? "viewer-silent" : "ice-timeout"));
+      this.stopWatchdog = this.ctx.watchdogs.watch(lastActivity, () => this.close(this.links ? "viewer-silent" : "ice-timeout"));
       this.ctx.logger.info({ path: path.name, session: this.id }, "viewer started");
       // werift copies the offer's rtcp-fb lines into the answer; with NACK off none may stay.
       return nack === "off" ? stripNackFeedback(answer) : answer;
     } catch (error) {
+      const refusal = negotiationError(error, this.endReason, this.ctx.registry.isClosing);
       this.close("negotiation-failed");
-      throw error;
+      throw refusal;
     }
+  }
+
+  /** Between the awaits of negotiation: a session the node ended meanwhile goes no further. */
+  private refuseIfEnded(): void {
+    if (this.endReason !== undefined) throw endedWhileNegotiating(this.endReason, this.ctx.registry.isClosing);
+    // the node began to drain while this one negotiated: answering 201 would hand out a dead session
+    if (this.ctx.registry.isClosing) throw new SessionError("SHUTTING_DOWN", undefined, 5);
   }
 
   private prepareTransceiver(transceiver: RTCRtpTransceiver): boolean {
@@ -180,6 +191,7 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
   close(reason: string): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.endReason = reason;
     this.stopWatchdog();
     for (const track of this.tracks) {
       this.bytesOfClosedTracks += track.stats().bytesSent;

@@ -2,7 +2,7 @@
  * Fan-out benchmark: werift's stock send path against the lean path in each NACK mode.
  *
  *   npm run bench:fanout -- [--quick] [--modes stock,shared] [--viewers 10,50,100] [--seconds 10]
- *                           [--settle 3] [--full-crowd] [--history 512] [--out FILE]
+ *                           [--settle 3] [--full-crowd] [--history 512] [--node-options "..."] [--out FILE]
  *   npx tsx test/bench/fanout.ts --report bench-results/fanout-....json   (tables of an earlier run)
  *
  * For each mode: a fresh media node (RTP ingest at 250 packets/s of 1100 bytes), a viewer
@@ -24,6 +24,8 @@ interface Options {
   settle: number;
   light: boolean;
   history: number;
+  /** NODE_OPTIONS for the media node, e.g. "--max-semi-space-size=8" (the young-generation sweep). */
+  nodeOptions?: string;
   out?: string;
 }
 
@@ -66,6 +68,7 @@ export function parseArgs(argv: string[]): Options {
       if (!(options.settle >= 0 && options.settle <= 60)) throw new Error("--settle: 0..60");
     } else if (arg === "--full-crowd") options.light = false;
     else if (arg === "--history") options.history = Number(value());
+    else if (arg === "--node-options") options.nodeOptions = value();
     else if (arg === "--out") options.out = value();
     else throw new Error(`unknown argument ${arg}`);
   }
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
   }
   const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
   const started = new Date();
-  log(`modes ${options.modes.join(",")}; viewers ${options.viewers.join(",")}; window ${options.seconds}s; crowd ${options.light ? "light" : "full"}; ${cpus().length} CPUs`);
+  log(`modes ${options.modes.join(",")}; viewers ${options.viewers.join(",")}; window ${options.seconds}s; crowd ${options.light ? "light" : "full"}; ${cpus().length} CPUs${options.nodeOptions ? `; NODE_OPTIONS ${options.nodeOptions}` : ""}`);
   const results: ScenarioResult[] = [];
   const failures: Array<{ mode: Mode; error: string }> = [];
   for (const mode of options.modes) {
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
           historyPackets: options.history,
           breakdownLoss: 0.1,
           log,
+          ...(options.nodeOptions ? { nodeOptions: options.nodeOptions } : {}),
         }),
       );
     } catch (error) {

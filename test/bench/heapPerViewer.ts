@@ -14,7 +14,7 @@
  * is taken after a GC. Output: slope of in-use bytes against connected viewers with r², and
  * the sites whose bytes grow per viewer (least-squares over the steps), by the allocating
  * frame and by the first frame in media-node or werift code.
- * "stock" = MEDIA_NODE_FANOUT=stock with nack perViewer (werift's own path).
+ * "stock" = werift's own send path with nack perViewer (test/bench/stockMediaNode.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,6 +23,7 @@ import { startCrowd } from "./crowdClient.js";
 import { foldProfile, linearFit, median, siteGrowth, type SiteGrowth } from "./heapSites.js";
 import { RESULTS_DIR } from "./paths.js";
 import { startRtpPublisher } from "./rtpPublisher.js";
+import { residentMemory, scrapeMetrics, type ResidentMemory } from "./nodeProbe.js";
 import { freeUdpPort, startMediaNode, type StartedNode } from "../support/mediaNode.js";
 
 const MODES = ["stock", "shared", "off", "perViewer"] as const;
@@ -51,6 +52,8 @@ interface Step {
   inUse: number;
   readings: number[];
   profileTotal: number;
+  /** Read before the publisher stops, media flowing: what the pod's memory limit sees. */
+  resident?: ResidentMemory;
 }
 
 interface RunResult {
@@ -126,7 +129,8 @@ async function runMode(mode: Mode, repeat: number, o: Options, log: (s: string) 
       webrtc: { nack: { mode: mode === "stock" ? "perViewer" : mode, historyPackets: o.history }, maxSessions: 5000 },
       paths: [{ name: "bench", source: { rtp: { host: "127.0.0.1", port: rtpPort, codec: "VP8", payloadType: 96, clockRate: 90000 } } }],
     },
-    env: { MEDIA_NODE_FANOUT: mode === "stock" ? "stock" : "lean", MEDIA_NODE_HEAP_SAMPLING_BYTES: String(o.sampling), ...(o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {}) },
+    fanout: mode === "stock" ? "stock" : "lean",
+    env: { MEDIA_NODE_HEAP_SAMPLING_BYTES: String(o.sampling), ...(o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {}) },
     timeoutMs: 30_000,
   });
   let publisher = startRtpPublisher({ host: "127.0.0.1", port: rtpPort });
@@ -143,6 +147,7 @@ async function runMode(mode: Mode, repeat: number, o: Options, log: (s: string) 
         connected += results.filter((r) => r.ok).length;
       }
       await sleep(o.settle * 1000);
+      const resident = residentMemory(node.pid, await scrapeMetrics(node.metricsUrl));
       if (o.quiet) {
         // Packets in flight (SRTP outputs queued on the socket, pooled slabs) are churn, not
         // per-viewer state, and make external memory jump between readings: stop the source.
@@ -151,11 +156,11 @@ async function runMode(mode: Mode, repeat: number, o: Options, log: (s: string) 
       }
       const mem = await stableMemory(node);
       const sites = await heapProfile(node);
-      steps.push({ viewers: connected, heapUsed: mem.heapUsed, external: mem.external, inUse: mem.inUse, readings: mem.readings, profileTotal: sites.total });
+      steps.push({ viewers: connected, heapUsed: mem.heapUsed, external: mem.external, inUse: mem.inUse, readings: mem.readings, profileTotal: sites.total, resident });
       if (o.quiet) publisher = startRtpPublisher({ host: "127.0.0.1", port: rtpPort });
       leaf.push(sites.leaf);
       owner.push(sites.owner);
-      log(`[${mode}#${repeat}] ${connected}/${n} viewers: in-use ${(mem.inUse / 1e6).toFixed(2)} MB (heap ${(mem.heapUsed / 1e6).toFixed(2)} + external ${(mem.external / 1e6).toFixed(2)}), ${mem.readings.length} GC readings, profile ${(sites.total / 1e6).toFixed(2)} MB`);
+      log(`[${mode}#${repeat}] ${connected}/${n} viewers: in-use ${(mem.inUse / 1e6).toFixed(2)} MB (heap ${(mem.heapUsed / 1e6).toFixed(2)} + external ${(mem.external / 1e6).toFixed(2)}), ${mem.readings.length} GC readings, profile ${(sites.total / 1e6).toFixed(2)} MB; streaming: RSS ${(resident.rss / 1e6).toFixed(0)} MB, V8 new space ${(resident.newSpace / 1e6).toFixed(0)} MB`);
     }
   } finally {
     await crowd.stop().catch(() => undefined);
@@ -178,6 +183,14 @@ async function runMode(mode: Mode, repeat: number, o: Options, log: (s: string) 
 function render(runs: RunResult[]): string {
   const lines: string[] = ["| mode | run | in-use KB/viewer | r² | heapUsed KB/viewer | external KB/viewer | profile KB/viewer |", "|---|---|---|---|---|---|---|"];
   for (const r of runs) lines.push(`| ${r.mode} | ${r.repeat} | ${kb(r.perViewer.inUse)} | ${r.perViewer.r2.toFixed(3)} | ${kb(r.perViewer.heapUsed)} | ${kb(r.perViewer.external)} | ${kb(r.perViewer.profile)} |`);
+  lines.push("", "What a pod's memory limit sees, per N (media flowing; in-use is after GC with the source paused):", "", "| mode | run | viewers | in-use MB | RSS MB (peak) | V8 heap committed MB | new space MB | old space MB |", "|---|---|---:|---:|---:|---:|---:|---:|");
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  for (const r of runs) {
+    for (const s of r.steps) {
+      const m = s.resident;
+      lines.push(`| ${r.mode} | ${r.repeat} | ${s.viewers} | ${mb(s.inUse)} | ${m ? `${mb(m.rss)} (${mb(m.peakRss)})` : "n/a"} | ${m ? mb(m.heapTotal) : "n/a"} | ${m ? mb(m.newSpace) : "n/a"} | ${m ? mb(m.oldSpace) : "n/a"} |`);
+    }
+  }
   const modes = [...new Set(runs.map((r) => r.mode))];
   const med = new Map(modes.map((m) => [m, median(runs.filter((r) => r.mode === m).map((r) => r.perViewer.inUse))]));
   lines.push("", "| mode | median in-use KB/viewer | × stock |", "|---|---|---|");

@@ -30,11 +30,14 @@ export function processCpuMs(pid: number): number {
   return ((utime + stime) * 1000) / ticksPerSecond();
 }
 
-export function processRssBytes(pid: number): number {
+/** One "Vm...: N kB" line of /proc/<pid>/status, in bytes (0 when absent). */
+function procStatusBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
   return kb ? Number(kb[1]) * 1024 : 0;
 }
+
+export const processRssBytes = (pid: number) => procStatusBytes(pid, "VmRSS");
 
 export type MetricSamples = Map<string, number>;
 
@@ -59,6 +62,34 @@ export async function scrapeMetrics(metricsUrl: string): Promise<MetricSamples> 
   const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) });
   if (res.status !== 200) throw new Error(`GET ${metricsUrl} -> ${res.status}`);
   return parseMetrics(await res.text());
+}
+
+/**
+ * What a pod's memory limit sees while media flows, and where it goes: resident set now and its
+ * peak since start (VmHWM, what an OOM kill is decided on), V8's committed heap and its young
+ * generation (new space, sized by the allocation rate, not by live data) and old space.
+ */
+export interface ResidentMemory {
+  rss: number;
+  peakRss: number;
+  heapTotal: number;
+  newSpace: number;
+  oldSpace: number;
+}
+
+export function residentMemory(pid: number, samples: MetricSamples): ResidentMemory {
+  const spaceTotal = (space: string) => {
+    let total = 0;
+    for (const [key, value] of samples) if (key.startsWith("nodejs_heap_space_size_total_bytes{") && key.includes(`space="${space}"`)) total += value;
+    return total;
+  };
+  return {
+    rss: processRssBytes(pid),
+    peakRss: procStatusBytes(pid, "VmHWM"),
+    heapTotal: metricSum(samples, "nodejs_heap_size_total_bytes"),
+    newSpace: spaceTotal("new"),
+    oldSpace: spaceTotal("old"),
+  };
 }
 
 export interface MemoryAfterGc {

@@ -218,16 +218,22 @@ const kb = (bytes: number) => (Number.isFinite(bytes) ? (bytes / 1024).toFixed(1
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 const mark = (ok: boolean) => (ok ? "yes" : "**no**");
 
+/** RSS (peak) and V8's new / old space while media flows; older result files have none. */
+function residentCells(r: StepResult["resident"]): string {
+  if (!r) return "n/a | n/a";
+  return `${mb(r.rss)} (${mb(r.peakRss)}) | ${mb(r.newSpace)} / ${mb(r.oldSpace)}`;
+}
+
 export function stepsTable(results: ScenarioResult[]): string {
   const rows = [
-    "| mode | N | up | batch p50/p95 ms | server CPU % | µs/delivered pkt | loss % | worst viewer % | loop p99 ms | in-use MB (GC) | NACK hist KB | retrans | crowd CPU % |",
-    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| mode | N | up | batch p50/p95 ms | server CPU % | µs/delivered pkt | loss % | worst viewer % | loop p99 ms | in-use MB (GC) | RSS MB (peak) | V8 new / old space MB | NACK hist KB | retrans | crowd CPU % |",
+    "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
   ];
   for (const r of results) {
     for (const s of r.steps) {
       const batch = s.batch ? `${s.batch.p50Ms}/${s.batch.p95Ms} (${s.batch.size}${s.batch.failed ? `, ${s.batch.failed} failed` : ""})` : "";
       rows.push(
-        `| ${r.mode} | ${s.viewers} | ${s.connectedViewers} | ${batch} | ${s.serverCpuPercent} | ${s.cpuUsPerDeliveredPacket} | ${s.lossPercent} | ${s.worstViewerLossPercent} | ${s.eventLoopP99Ms} | ${mb(s.memory.inUse)} | ${kb(s.nackHistoryBytes)} | ${s.retransmitted} | ${s.crowdCpuPercent} |`,
+        `| ${r.mode} | ${s.viewers} | ${s.connectedViewers} | ${batch} | ${s.serverCpuPercent} | ${s.cpuUsPerDeliveredPacket} | ${s.lossPercent} | ${s.worstViewerLossPercent} | ${s.eventLoopP99Ms} | ${mb(s.memory.inUse)} | ${residentCells(s.resident)} | ${kb(s.nackHistoryBytes)} | ${s.retransmitted} | ${s.crowdCpuPercent} |`,
       );
     }
   }

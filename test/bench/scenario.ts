@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import { startMediaNode, freeUdpPort, type StartedNode } from "../support/mediaNode.js";
 import { startCrowd, type Crowd } from "./crowdClient.js";
 import type { ConnectResult, CrowdReport } from "./crowdProtocol.js";
-import { heapProfileSummary, memoryAfterGc, metricSum, processCpuMs, processRssBytes, scrapeMetrics, type MetricSamples } from "./nodeProbe.js";
+import { heapProfileSummary, memoryAfterGc, metricSum, processCpuMs, processRssBytes, residentMemory, scrapeMetrics, type MetricSamples, type ResidentMemory } from "./nodeProbe.js";
 import { startRtpPublisher } from "./rtpPublisher.js";
 import { batchStats, type BatchStats } from "./report.js";
 import { round } from "./stats.js";
@@ -26,6 +26,8 @@ export interface ScenarioOptions {
   /** Stop ramping a mode once aggregate loss exceeds this (it has broken down). */
   breakdownLoss: number;
   log: (line: string) => void;
+  /** NODE_OPTIONS for the media node (e.g. "--max-semi-space-size=8" to size V8's young generation). */
+  nodeOptions?: string;
 }
 
 
@@ -53,6 +55,8 @@ export interface StepResult {
   crowdCpuPercent: number;
   crowdLoopP99Ms: number;
   memory: { heapUsed: number; external: number; inUse: number; rss: number; gc: boolean };
+  /** Read at the end of the window, media flowing: what the pod's memory limit sees. */
+  resident?: ResidentMemory;
   heapProfileInuseBytes?: number;
   heapProfileTop?: Array<{ function: string; bytes: number }>;
 }
@@ -110,7 +114,7 @@ async function measureWindow(node: StartedNode, crowd: Crowd, options: ScenarioO
   const cpu1 = processCpuMs(node.pid);
   const windowMs = performance.now() - t0;
   const after = await scrapeMetrics(node.metricsUrl);
-  return { before, after, serverCpuMs: cpu1 - cpu0, windowMs, report };
+  return { before, after, serverCpuMs: cpu1 - cpu0, windowMs, report, resident: residentMemory(node.pid, after) };
 }
 
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
@@ -125,7 +129,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       webrtc: { nack: { mode: nackMode, historyPackets: options.historyPackets }, maxSessions: 5000 },
       paths: [{ name: "bench", source: { rtp: { host: "127.0.0.1", port: rtpPort, codec: "VP8", payloadType: 96, clockRate: 90000 } } }],
     },
-    env: { MEDIA_NODE_FANOUT: fanout },
+    fanout,
+    ...(options.nodeOptions ? { env: { NODE_OPTIONS: options.nodeOptions } } : {}),
     timeoutMs: 30_000,
   });
   const startPublisher = () => startRtpPublisher({ host: "127.0.0.1", port: rtpPort });
@@ -210,11 +215,12 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
         crowdCpuPercent: round((100 * w.report.cpuMs) / w.report.windowMs),
         crowdLoopP99Ms: round(w.report.loopP99Ms, 2),
         memory: mem,
+        resident: w.resident,
         ...(profile ? { heapProfileInuseBytes: profile.inuseBytes, heapProfileTop: profile.top } : {}),
       };
       result.steps.push(step);
       log(
-        `[${mode}] N=${n}: ${viewers.length} up, cpu ${step.serverCpuPercent}% = ${step.cpuUsPerDeliveredPacket} µs/pkt, loss ${step.lossPercent}% (worst ${step.worstViewerLossPercent}%), loop p99 ${step.eventLoopP99Ms} ms, in-use ${(mem.inUse / 1e6).toFixed(1)} MB, crowd cpu ${step.crowdCpuPercent}%`,
+        `[${mode}] N=${n}: ${viewers.length} up, cpu ${step.serverCpuPercent}% = ${step.cpuUsPerDeliveredPacket} µs/pkt, loss ${step.lossPercent}% (worst ${step.worstViewerLossPercent}%), loop p99 ${step.eventLoopP99Ms} ms, in-use ${(mem.inUse / 1e6).toFixed(1)} MB, RSS ${(w.resident.rss / 1e6).toFixed(0)} MB (new space ${(w.resident.newSpace / 1e6).toFixed(0)} MB), crowd cpu ${step.crowdCpuPercent}%`,
       );
       if (step.lossPercent > options.breakdownLoss * 100 || viewers.length < n * 0.8) {
         result.stoppedAt = { viewers: n, reason: viewers.length < n * 0.8 ? `only ${viewers.length} of ${n} viewers connected` : `loss ${step.lossPercent}%` };

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { startClientProcess } from "../support/clients.js";
 import { spawnTsx } from "../support/child.js";
 import { freeTcpPort, freeUdpPort, startMediaNode, testConfig, writeConfigFile } from "../support/mediaNode.js";
+import { OFFERS } from "../fuzz/corpus.js";
 
 test("SIGTERM with a publisher, viewers, an RTP ingest and a test pattern -> exit 0 within 10 s", { timeout: 60_000 }, async (t) => {
   const node = await startMediaNode({
@@ -39,6 +40,33 @@ test("SIGTERM with a publisher, viewers, an RTP ingest and a test pattern -> exi
   const logs = node.logs().map((l) => l.msg);
   assert.ok(logs.includes("shutting down") && logs.includes("media node stopped"), JSON.stringify(logs));
   await assert.rejects(fetch(`${node.httpUrl}/healthz`), "the HTTP port is closed");
+});
+
+test("SIGTERM while viewers negotiate -> each answer is 201 or 503 (never 500), and the node exits 0", { timeout: 60_000 }, async (t) => {
+  const node = await startMediaNode({ config: { paths: [{ name: "pattern", source: { testPattern: { mode: "synthetic", fps: 30, packetsPerSecond: 120 } } }] } });
+  t.after(() => node.stop());
+  const post = () =>
+    fetch(`${node.httpUrl}/pattern/whep`, { method: "POST", headers: { "content-type": "application/sdp" }, body: OFFERS.weriftViewer }).then(
+      async (res) => ({ status: res.status, body: await res.text() }),
+      (error: unknown) => ({ status: 0, body: String(error) }), // the listener closed under the request
+    );
+  // Viewers keep arriving; the first answer means negotiations are under way when SIGTERM lands.
+  const answers: Array<Promise<{ status: number; body: string }>> = [post()];
+  const first = await answers[0]!;
+  assert.equal(first.status, 201, first.body);
+  for (let i = 0; i < 30; i++) answers.push(post());
+  await new Promise((r) => setTimeout(r, 20));
+  const stopped = node.stop();
+  for (let i = 0; i < 10; i++) answers.push(post());
+  const results = await Promise.all(answers);
+  const exit = await stopped;
+  const byStatus = new Map<number, number>();
+  for (const r of results) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+  t.diagnostic(`answers by status: ${JSON.stringify([...byStatus])}; exit ${exit.code} in ${exit.ms} ms`);
+  const wrong = results.filter((r) => ![0, 201, 503].includes(r.status));
+  assert.deepEqual(wrong, [], "a session the node ends while it negotiates is a 503 with a reason, not a 500");
+  assert.ok((byStatus.get(503) ?? 0) + (byStatus.get(0) ?? 0) > 0, "SIGTERM landed while viewers were still arriving");
+  assert.equal(exit.code, 0);
 });
 
 test("a bad config exits 1 with the field path and message, before anything listens", { timeout: 30_000 }, async () => {

@@ -122,7 +122,7 @@ async function lossSamples(node: StartedNode): Promise<Record<string, number>> {
 async function runFanout(fanout: "lean" | "stock", clients: ClientProcess, cleanups: Array<() => Promise<unknown>>) {
   const node = await startMediaNode({
     config: { paths: [{ name: "cam1" }, { name: "cam2" }] },
-    env: { ...process.env, MEDIA_NODE_FANOUT: fanout },
+    fanout,
   });
   cleanups.push(() => node.stop());
   const relay = await startSeqDropRelay(node.udpPort);

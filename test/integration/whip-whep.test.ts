@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { startClientProcess, type ReceivedPacket } from "../support/clients.js";
 import { poll } from "../support/poll.js";
 import { startMediaNode } from "../support/mediaNode.js";
+import { OFFERS } from "../fuzz/corpus.js";
 
 
 const pathsOf = async (httpUrl: string) => ((await (await fetch(`${httpUrl}/v1/paths`)).json()) as { paths: Array<Record<string, any>> }).paths;
@@ -159,4 +160,29 @@ test("a path with waitForPublisher holds WHEP until a publisher arrives", { time
   assert.equal(view.status, 201, view.body);
   await clients.waitConnected("v");
   await poll(() => clients.report("v"), (r) => r.packets.length > 20, 10_000, "the waiting viewer to receive media");
+});
+
+test("the publisher leaves while viewers negotiate -> each answer is 201 or 409 NO_PUBLISHER, never a 500", { timeout: 60_000 }, async (t) => {
+  const node = await startMediaNode({ config: { paths: [{ name: "cam1" }] } });
+  t.after(() => node.stop());
+  const clients = await startClientProcess();
+  t.after(() => clients.stop());
+  assert.equal((await clients.publish({ id: "pub", url: `${node.httpUrl}/cam1/whip`, fps: 30, packetsPerFrame: 3 })).status, 201);
+  await clients.waitConnected("pub");
+
+  const post = () =>
+    fetch(`${node.httpUrl}/cam1/whep`, { method: "POST", headers: { "content-type": "application/sdp" }, body: OFFERS.weriftViewer }).then(async (res) => ({ status: res.status, body: await res.text() }));
+  // Viewers keep arriving; the publisher leaves in the middle of them.
+  const answers = Array.from({ length: 24 }, post);
+  await new Promise((r) => setTimeout(r, 30));
+  const left = clients.delete("pub");
+  answers.push(...Array.from({ length: 8 }, post));
+  const results = await Promise.all(answers);
+  assert.equal((await left).status, 200);
+  const byStatus = new Map<number, number>();
+  for (const r of results) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+  t.diagnostic(`answers by status: ${JSON.stringify([...byStatus])}`);
+  const wrong = results.filter((r) => r.status !== 201 && !(r.status === 409 && /NO_PUBLISHER/.test(r.body)));
+  assert.deepEqual(wrong, [], "a viewer whose publisher left during negotiation is told so (409), not a 500");
+  assert.ok((byStatus.get(409) ?? 0) > 0, "the publisher left while viewers were still arriving");
 });

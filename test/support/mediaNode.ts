@@ -9,7 +9,8 @@
  * on port 0, a free UDP port for ICE on 127.0.0.1, `ipsFromInterfaces: false`, `additionalHosts:
  * [127.0.0.1]`, `iceServers: []`), written to a temp file and given with `--config`.
  * Runs media-node/main.ts with tsx, or dist/media-node/main.js with `{ dist: true }`
- * (after `npm run build`). Resolves once the "media node ready" log line is out and
+ * (after `npm run build`); `{ fanout: "stock" }` runs the benchmark baseline instead
+ * (test/bench/stockMediaNode.ts: werift's own send path, not part of the product). Resolves once the "media node ready" log line is out and
  * /readyz answers 200.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -98,14 +99,36 @@ export function writeConfigFile(config: unknown): string {
   return file;
 }
 
-export async function startMediaNode(options: { config?: Record<string, any>; env?: NodeJS.ProcessEnv; dist?: boolean; args?: string[]; timeoutMs?: number } = {}): Promise<StartedNode> {
+/** The entry that runs werift's stock send path, the baseline the lean path is measured against. */
+const STOCK_MEDIA_NODE_ENTRY = "test/bench/stockMediaNode.ts";
+
+export interface StartMediaNodeOptions {
+  config?: Record<string, any>;
+  env?: NodeJS.ProcessEnv;
+  dist?: boolean;
+  /** "lean" (the product, default) or "stock" (the benchmark baseline; never with dist). */
+  fanout?: "lean" | "stock";
+  args?: string[];
+  timeoutMs?: number;
+}
+
+function spawnEntry(options: StartMediaNodeOptions, args: string[]): Child {
+  if (options.fanout === "stock") {
+    if (options.dist) throw new Error("the stock baseline is not built into dist/: run it without dist");
+    return spawnTsx([STOCK_MEDIA_NODE_ENTRY, ...args], { env: options.env });
+  }
+  return options.dist ? spawnNode([`${REPO_ROOT}dist/media-node/main.js`, ...args], { env: options.env }) : spawnTsx(["media-node/main.ts", ...args], { env: options.env });
+}
+
+export async function startMediaNode(options: StartMediaNodeOptions = {}): Promise<StartedNode> {
   const config = await testConfig(options.config);
   const configFile = writeConfigFile(config);
   const args = ["--config", configFile, ...(options.args ?? [])];
-  const child = options.dist ? spawnNode([`${REPO_ROOT}dist/media-node/main.js`, ...args], { env: options.env }) : spawnTsx(["media-node/main.ts", ...args], { env: options.env });
+  const child = spawnEntry(options, args);
   const timeoutMs = options.timeoutMs ?? 20_000;
   const readyLine = await child.waitForLine((l) => l.includes('"msg":"media node ready"'), timeoutMs, "media node ready");
-  const ready = JSON.parse(readyLine) as { http: string; metrics: string; pprof: string; udpPort: number };
+  const ready = JSON.parse(readyLine) as { http: string; metrics: string; pprof: string; udpPort: number; fanout: string };
+  if (options.fanout === "stock" && ready.fanout !== "createStockFanoutSource") throw new Error(`asked for the stock baseline, the node runs ${ready.fanout}`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(`${ready.http}/readyz`).catch(() => undefined);

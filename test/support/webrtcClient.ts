@@ -23,7 +23,7 @@
 import "./noPublicStun.js"; // before werift creates any ICE agent: no public STUN fallback
 import { createInterface } from "node:readline";
 import { MediaStreamTrack, RTCPeerConnection, useH264, useOPUS, useVP8, type RTCRtpTransceiver } from "werift";
-import { isVp8Keyframe } from "../../media-node/ingest/keyframe.js";
+import { isVp8Keyframe } from "../../media-node/codec/keyframe.js";
 import { createVp8Pattern, patternCounter } from "../../media-node/ingest/vp8Pattern.js";
 
 interface Client {

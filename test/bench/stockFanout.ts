@@ -2,12 +2,12 @@
  * werift's stock send path behind the FanoutSource seam: each viewer gets its own
  * MediaStreamTrack on its sender and every packet goes through `RTCRtpSender.sendRtp`
  * (which clones the packet, rewrites the header, keeps a 128-packet NACK cache and runs
- * an RTCP loop per sender). Kept selectable (MEDIA_NODE_FANOUT=stock) because the
- * benchmark measures the lean path against it.
+ * an RTCP loop per sender). Not part of the product: the benchmarks measure the lean path
+ * against it by running test/bench/stockMediaNode.ts, which hands it to the node.
  */
 import { MediaStreamTrack, RtcpRrPacket, RtcpSrPacket, type RtcpPacket, type RtpPacket } from "werift";
-import type { FanoutSource, FanoutSourceOptions, ForwardedTrack, ViewerBinding } from "../fanout/types.js";
-import { keyframeDetector } from "../ingest/keyframe.js";
+import type { FanoutSource, FanoutSourceOptions, ForwardedTrack, ViewerBinding } from "../../media-node/fanout/types.js";
+import { keyframeDetector } from "../../media-node/codec/keyframe.js";
 
 /** werift's RTCRtpSender keeps this many packets for retransmission (rtpSender.js RTP_HISTORY_SIZE). */
 const STOCK_SENDER_CACHE_PACKETS = 128;
