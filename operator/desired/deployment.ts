@@ -4,6 +4,7 @@ import type { MediaServer } from "../api/types.js";
 import { CONFIG_FILE_PATH, CONFIG_MOUNT_DIR, HTTP_PORT, METRICS_PORT, type RevisionSpec } from "./config.js";
 import { commonLabels, ownerReference, selectorLabels } from "./labels.js";
 import { REVISION_LABEL, ROLE_LABEL, revisionKey } from "./revision.js";
+import { containerResources, MEDIA_NODE_COMMAND } from "./runtime.js";
 import { nodePath, tokenMounts, type TokenMounts } from "./tokens.js";
 
 /** stable: the fleet (last good revision); canary: the revision under analysis; baseline: a fresh pod of the last good one. */
@@ -24,8 +25,6 @@ export function deploymentName(name: string, role: PodRole): string {
 
 export const CONTAINER_NAME = "media-node";
 export const CONFIG_HASH_ANNOTATION = "mediafleet.io/config-hash";
-/** Entry point inside the image; the local kubelet in test/sim runs the same path from the build. */
-export const MEDIA_NODE_COMMAND = ["node", "/app/dist/media-node/main.js"];
 export const RUN_AS_USER = 10001;
 
 export interface DeploymentInput {
@@ -113,7 +112,7 @@ function container(ms: MediaServer, spec: RevisionSpec, image: string, tokens: T
     readinessProbe: probe("/readyz", 5),
     livenessProbe: { ...probe("/healthz", 10), initialDelaySeconds: 5 },
     securityContext: containerSecurityContext,
-    ...(spec.resources ? { resources: structuredClone(spec.resources) as V1Container["resources"] } : {}),
+    resources: containerResources(spec),
   };
 }
 

@@ -22,10 +22,11 @@ import { buildMetricsService, buildPublicService } from "./services.js";
 
 export { CONFIG_FILE_KEY, CONFIG_FILE_PATH, CONFIG_MOUNT_DIR, HTTP_PORT, METRICS_PORT, configHash, mediaNodeConfigDocument, mediaNodeConfigYaml, type RevisionSpec } from "./config.js";
 export { TOKEN_MOUNT_ROOT, nodePath, tokenFilePath, tokenVolumeName, type RevisionPath } from "./tokens.js";
-export { CONFIG_HASH_ANNOTATION, CONTAINER_NAME, MEDIA_NODE_COMMAND, PPROF_TOKEN_KEY, deploymentName, pprofTokenSecretName, type PodRole } from "./deployment.js";
+export { CONFIG_HASH_ANNOTATION, CONTAINER_NAME, PPROF_TOKEN_KEY, deploymentName, pprofTokenSecretName, type PodRole } from "./deployment.js";
 export { APP_NAME, MANAGED_BY, SCRAPE_LABEL, commonLabels, ownerReference, selectorLabels, selectorString, versionFromImage } from "./labels.js";
 export { CONFIG_HASH_LABEL, REVISION_LABEL, ROLE_LABEL, configMapName, revisionKey } from "./revision.js";
 export { metricsServiceName } from "./services.js";
+export { MEDIA_NODE_COMMAND, MEDIA_NODE_SEMI_SPACE_MIB, containerResources, keepRunningRuntime, memoryFor, viewerCapacity } from "./runtime.js";
 export { NAMESPACE_NAME_LABEL, networkPolicyName, observerNamespaces, type NetworkPolicy } from "./networkPolicy.js";
 
 /**

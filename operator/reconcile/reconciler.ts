@@ -9,7 +9,7 @@ import { jsonEqual } from "../../common/canonicalJson.js";
 import { ConditionTypes, EventReasons } from "../api/conditions.js";
 import { RETRY_ANNOTATION, type MediaServer } from "../api/types.js";
 import { formatProblems, validateMediaServer } from "../api/validate.js";
-import { CONFIG_HASH_LABEL, configMapName, desiredObjects, selectorString, type DesiredObjects } from "../desired/index.js";
+import { CONFIG_HASH_LABEL, configMapName, desiredObjects, keepRunningRuntime, selectorString, type DesiredObjects } from "../desired/index.js";
 import type { ApplyOptions, EventInput } from "../kube/client.js";
 import { isConflict, isNotFound, statusOf } from "../kube/errors.js";
 import { controllerOwner, type KubeObject } from "../kube/objects.js";
@@ -104,7 +104,11 @@ export class MediaServerReconciler {
     const decision = await this.imagePolicy.decide({ ms, spec });
     const desired = desiredObjects(ms, { layout: decision.layout, ...(this.options.operatorNamespace ? { operatorNamespace: this.options.operatorNamespace } : {}) });
     const cachedDeployment = this.options.cache.owned("Deployment", namespace, name) as (DeploymentObservation & KubeObject) | undefined;
-    const deployments = [desired.stable, desired.canary, desired.baseline].flatMap((r) => (r ? [r.deployment as unknown as KubeObject] : []));
+    // A Deployment already running its revision keeps the runtime it started with (desired/runtime.ts).
+    const liveDeployment = (name: string) => this.options.cache.ownedList("Deployment", namespace).find((d) => d.metadata.name === name) as unknown as Parameters<typeof keepRunningRuntime>[1];
+    const deployments = [desired.stable, desired.canary, desired.baseline].flatMap((r) =>
+      r ? [keepRunningRuntime(r.deployment, liveDeployment(r.deployment.metadata!.name!), spec) as unknown as KubeObject] : [],
+    );
     const configMaps = desired.configMaps as unknown as KubeObject[];
     const networkPolicy = desired.networkPolicy as unknown as KubeObject;
     const firstPass = !cachedDeployment && !this.workloadFirst.has(key);
@@ -113,7 +117,7 @@ export class MediaServerReconciler {
     let outcome: ApplyOutcome;
     try {
       outcome = firstPass
-        ? await this.applyWorkload(key, ms, configMaps, networkPolicy, desired.stable.deployment as unknown as KubeObject, log)
+        ? await this.applyWorkload(key, ms, configMaps, networkPolicy, deployments[0]!, log)
         : await this.applyAll(key, ms, configMaps, deployments, [networkPolicy, ...([desired.service, desired.metricsService] as unknown as KubeObject[])], log);
       if (!firstPass) await this.removeUnwanted(key, ms, desired, decision.status?.lastGoodRevision?.configHash, outcome, log);
     } catch (error) {
