@@ -27,7 +27,5 @@ COPY crds ./crds
 # The numeric user matches the securityContext the operator writes (runAsUser 10001).
 RUN groupadd --system --gid 10001 mediafleet && useradd --system --uid 10001 --gid 10001 --no-create-home mediafleet
 USER 10001:10001
-# V8's young generation fixed at 2 x 4 MiB semi-spaces: RSS and CPU per packet then do not depend on
-# the host's memory or the container's limit (README "Memory a pod limit sees"; operator/desired/runtime.ts).
 EXPOSE 8117/tcp 8118/udp 9998/tcp 9999/tcp
-CMD ["node", "--max-semi-space-size=4", "/app/dist/media-node/main.js", "--config", "/etc/mediafleet/media-node.yaml"]
+CMD ["node", "/app/dist/media-node/main.js", "--config", "/etc/mediafleet/media-node.yaml"]

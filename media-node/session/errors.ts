@@ -41,3 +41,12 @@ export function negotiationError(error: unknown, endReason: string | undefined, 
   if (endReason === undefined || error instanceof SessionError) return error;
   return endedWhileNegotiating(endReason, shuttingDown, error);
 }
+
+/**
+ * Between the awaits of a negotiation: a session the node ended meanwhile, or any session once
+ * the node drains (a 201 would hand out a dead session), goes no further.
+ */
+export function assertStillNegotiating(endReason: string | undefined, shuttingDown: boolean): void {
+  if (endReason !== undefined) throw endedWhileNegotiating(endReason, shuttingDown);
+  if (shuttingDown) throw new SessionError("SHUTTING_DOWN", undefined, 5);
+}

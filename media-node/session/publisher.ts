@@ -12,7 +12,7 @@ import { isSupportedCodec, pathCodecFromNegotiated, publisherCodecs } from "./co
 import type { SessionContext } from "./context.js";
 import { addTrickledCandidates, answerWithCandidates, applyRemoteOffer } from "./negotiate.js";
 import type { MediaPath, PublisherHandle } from "./path.js";
-import { endedWhileNegotiating, negotiationError, SessionError } from "./errors.js";
+import { assertStillNegotiating, negotiationError } from "./errors.js";
 import { assertUsableOffer } from "./sdpOffer.js";
 import { boundNackLoop, closePeer } from "../werift/index.js";
 import type { WebrtcSession } from "./types.js";
@@ -48,12 +48,12 @@ export class PublisherSession implements WebrtcSession, PublisherHandle {
       });
       pc.onTrack.subscribe((track) => this.receive(track));
       await applyRemoteOffer(pc, this.ctx.peers, offer);
-      this.refuseIfEnded();
+      assertStillNegotiating(this.endReason, this.ctx.registry.isClosing);
       const receiving = pc.getTransceivers().filter((t) => this.prepareTransceiver(t));
       // werift's receiver NACK loop would otherwise tick every 5 ms forever after the first repaired gap
       for (const transceiver of receiving) boundNackLoop(transceiver.receiver);
       const answer = await answerWithCandidates(pc);
-      this.refuseIfEnded();
+      assertStillNegotiating(this.endReason, this.ctx.registry.isClosing);
       for (const transceiver of receiving) {
         const codec = transceiver.codecs[0];
         if (codec) this.path.addSource(this, pathCodecFromNegotiated(transceiver.kind as MediaKind, codec));
@@ -69,13 +69,6 @@ export class PublisherSession implements WebrtcSession, PublisherHandle {
       this.close("negotiation-failed");
       throw refusal;
     }
-  }
-
-  /** Between the awaits of negotiation: a session the node ended meanwhile goes no further. */
-  private refuseIfEnded(): void {
-    if (this.endReason !== undefined) throw endedWhileNegotiating(this.endReason, this.ctx.registry.isClosing);
-    // the node began to drain while this one negotiated: answering 201 would hand out a dead session
-    if (this.ctx.registry.isClosing) throw new SessionError("SHUTTING_DOWN", undefined, 5);
   }
 
   /** Receives one kind with exactly one codec (the publisher's first usable one), so the source codec is unambiguous. */

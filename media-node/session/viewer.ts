@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type { RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver, RtcpPacket } from "werift";
 import type { ForwardedTrack, MediaKind } from "../fanout/types.js";
-import { endedWhileNegotiating, negotiationError, SessionError } from "./errors.js";
+import { assertStillNegotiating, negotiationError, SessionError } from "./errors.js";
 import type { SdpFragment } from "./types.js";
 import { stripNackFeedback, unknownSsrcReason } from "../fanout/index.js";
 import { codecName, viewerCodec } from "./codecs.js";
@@ -81,10 +81,10 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
       });
       this.stopWatchingPc = () => watch.unSubscribe();
       await applyRemoteOffer(pc, this.ctx.peers, offer);
-      this.refuseIfEnded();
+      assertStillNegotiating(this.endReason, this.ctx.registry.isClosing);
       const sending = pc.getTransceivers().filter((t) => this.prepareTransceiver(t));
       const answer = await answerWithCandidates(pc);
-      this.refuseIfEnded();
+      assertStillNegotiating(this.endReason, this.ctx.registry.isClosing);
       for (const transceiver of sending) {
         const source = path.source(transceiver.kind as MediaKind);
         if (!source) continue;
@@ -103,13 +103,6 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
       this.close("negotiation-failed");
       throw refusal;
     }
-  }
-
-  /** Between the awaits of negotiation: a session the node ended meanwhile goes no further. */
-  private refuseIfEnded(): void {
-    if (this.endReason !== undefined) throw endedWhileNegotiating(this.endReason, this.ctx.registry.isClosing);
-    // the node began to drain while this one negotiated: answering 201 would hand out a dead session
-    if (this.ctx.registry.isClosing) throw new SessionError("SHUTTING_DOWN", undefined, 5);
   }
 
   private prepareTransceiver(transceiver: RTCRtpTransceiver): boolean {

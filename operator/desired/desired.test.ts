@@ -5,7 +5,7 @@ import { parseConfigText } from "../../media-node/config/load.js";
 import { sampleMediaServer } from "../api/sample.js";
 import type { MediaServer, PathConfig, WebrtcConfig } from "../api/types.js";
 import { InvalidSpecError } from "../api/validate.js";
-import { CONFIG_FILE_KEY, CONFIG_HASH_ANNOTATION, desiredObjects, MEDIA_NODE_SEMI_SPACE_MIB, revisionOf, selectorString, versionFromImage } from "./index.js";
+import { CONFIG_FILE_KEY, CONFIG_HASH_ANNOTATION, desiredObjects, revisionOf, selectorString, versionFromImage } from "./index.js";
 
 function withSpec(patch: (spec: Record<string, any>) => void): MediaServer {
   const ms = sampleMediaServer();
@@ -119,7 +119,7 @@ test("Deployment: the local-kubelet contract (command, args, config volume at /e
   const pod = desiredObjects(sampleMediaServer()).deployment.spec!.template.spec!;
   const container = pod.containers[0]!;
   assert.equal(container.name, "media-node");
-  assert.deepEqual(container.command, ["node", `--max-semi-space-size=${MEDIA_NODE_SEMI_SPACE_MIB}`, "/app/dist/media-node/main.js"]);
+  assert.deepEqual(container.command, ["node", "/app/dist/media-node/main.js"]);
   assert.deepEqual(container.args, ["--config", "/etc/mediafleet/media-node.yaml"]);
   assert.deepEqual(container.volumeMounts, [{ name: "config", mountPath: "/etc/mediafleet", readOnly: true }]);
   assert.deepEqual(pod.volumes, [{ name: "config", configMap: { name: `sample-config-${podHash(desiredObjects(sampleMediaServer()))!.slice(0, 10)}` } }]);

@@ -26,7 +26,7 @@ export { CONFIG_HASH_ANNOTATION, CONTAINER_NAME, PPROF_TOKEN_KEY, deploymentName
 export { APP_NAME, MANAGED_BY, SCRAPE_LABEL, commonLabels, ownerReference, selectorLabels, selectorString, versionFromImage } from "./labels.js";
 export { CONFIG_HASH_LABEL, REVISION_LABEL, ROLE_LABEL, configMapName, revisionKey } from "./revision.js";
 export { metricsServiceName } from "./services.js";
-export { MEDIA_NODE_COMMAND, MEDIA_NODE_SEMI_SPACE_MIB, containerResources, keepRunningRuntime, memoryFor, viewerCapacity } from "./runtime.js";
+export { MEDIA_NODE_COMMAND, containerResources, keepRunningRuntime, memoryFor, viewerCapacity } from "./runtime.js";
 export { NAMESPACE_NAME_LABEL, networkPolicyName, observerNamespaces, type NetworkPolicy } from "./networkPolicy.js";
 
 /**
