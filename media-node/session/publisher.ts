@@ -26,14 +26,13 @@ export class PublisherSession implements WebrtcSession, PublisherHandle {
   private readonly tracks = new Map<MediaKind, MediaStreamTrack>();
   private lastActivity = Date.now();
   private stopWatchdog: () => void = () => undefined;
-  private isClosed = false;
-  /** Why close() ran; set while negotiating means the node ended the session under the client. */
+  /** Why close() ran, once it has; set while negotiating means the node ended the session under the client. */
   private endReason: string | undefined;
 
   constructor(private readonly ctx: SessionContext, readonly path: MediaPath) {}
 
   get closed(): boolean {
-    return this.isClosed;
+    return this.endReason !== undefined;
   }
 
   /** Negotiates and returns the answer SDP; throws SessionError on bad offers (the session is then closed). */
@@ -104,8 +103,7 @@ export class PublisherSession implements WebrtcSession, PublisherHandle {
   }
 
   close(reason: string): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
+    if (this.endReason !== undefined) return;
     this.endReason = reason;
     this.stopWatchdog();
     this.path.releasePublisher(this, reason);

@@ -4,7 +4,7 @@
  * id in its resource URL.
  */
 import type { PathConfig } from "../config/types.js";
-import { SessionError } from "./errors.js";
+import { SessionError, shuttingDown } from "./errors.js";
 import { MediaPath, type PathDeps, type PathInfo } from "./path.js";
 import type { WebrtcSession } from "./types.js";
 
@@ -33,7 +33,7 @@ export class SessionRegistry {
 
   /** Holds a session slot while a session negotiates; call the returned release once it registered or failed. */
   reserveSlot(): () => void {
-    if (this.closing) throw new SessionError("SHUTTING_DOWN", undefined, 5);
+    if (this.closing) throw shuttingDown();
     if (this.sessions.size + this.negotiating >= this.maxSessions) {
       throw new SessionError("SESSION_LIMIT", `${this.maxSessions} sessions`, 5);
     }

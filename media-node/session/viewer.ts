@@ -42,14 +42,13 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
   private connected = false;
   private readonly createdAt = Date.now();
   private stopWatchdog: () => void = () => undefined;
-  private isClosed = false;
-  /** Why close() ran; set while negotiating means the node ended the session under the client. */
+  /** Why close() ran, once it has; set while negotiating means the node ended the session under the client. */
   private endReason: string | undefined;
 
   constructor(private readonly ctx: SessionContext, readonly path: MediaPath) {}
 
   get closed(): boolean {
-    return this.isClosed;
+    return this.endReason !== undefined;
   }
 
   async start(offer: string): Promise<string> {
@@ -124,7 +123,7 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
    */
   private handOver(): void {
     const pc = this.pc;
-    if (this.isClosed || this.links || !pc || this.tracks.length === 0) return;
+    if (this.closed || this.links || !pc || this.tracks.length === 0) return;
     if (!this.tracks.every((t) => t.linkTo !== undefined)) return;
     const links: ViewerLink[] = [];
     try {
@@ -182,8 +181,7 @@ export class ViewerSession implements WebrtcSession, ViewerHandle {
   }
 
   close(reason: string): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
+    if (this.endReason !== undefined) return;
     this.endReason = reason;
     this.stopWatchdog();
     for (const track of this.tracks) {
